@@ -1,0 +1,84 @@
+/**
+ * The FileSystem port: everything the engine and the journal need from the operating system.
+ * Adapters (`deno_file_system.ts`, `node_file_system.ts`, `memory_file_system.ts`) are the only
+ * files that touch `Deno.*` or `node:*`. All failures are {@linkcode FileSystemError}s.
+ *
+ * @module
+ */
+
+/**
+ * A file opened for positional reads and writes. No mmap; many concurrent `write`s at different
+ * offsets land exactly at their offsets.
+ *
+ * @example
+ * ```ts
+ * import type { PositionalFile } from "./file_system.ts";
+ * async function writeTwice(f: PositionalFile) {
+ *   await Promise.all([f.write(new Uint8Array([1]), 0), f.write(new Uint8Array([2]), 1)]);
+ *   await f.datasync();
+ * }
+ * ```
+ */
+export interface PositionalFile {
+  /** Write all of `data` at byte `offset` (not at a cursor). */
+  write(data: Uint8Array, offset: number): Promise<void>;
+  /** Read up to `buffer.length` bytes at `offset`; returns how many were read (0 at the end). */
+  read(buffer: Uint8Array, offset: number): Promise<number>;
+  /** Make the written data durable (fdatasync). */
+  datasync(): Promise<void>;
+  /** Set the file's size (grow with zeros or shrink). */
+  truncate(size: number): Promise<void>;
+  /** The file's current size. */
+  size(): Promise<number>;
+  /** Close the handle. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** What `stat` tells. */
+export interface FileInfo {
+  /** Size in bytes. */
+  size: number;
+  /** A regular file. */
+  isFile: boolean;
+  /** A directory. */
+  isDirectory: boolean;
+}
+
+/** How to open a file. */
+export interface OpenOptions {
+  /** Create the file when it does not exist. @default false */
+  create?: boolean;
+  /** Empty the file on open. @default false */
+  truncate?: boolean;
+  /** Open read-only. @default false */
+  readOnly?: boolean;
+}
+
+/**
+ * The file-system port.
+ *
+ * @example
+ * ```ts
+ * import type { FileSystem } from "./file_system.ts";
+ * async function publish(fs: FileSystem, tmp: string, dest: string, dir: string) {
+ *   await fs.rename(tmp, dest);
+ *   await fs.syncDir(dir); // the rename is durable now
+ * }
+ * ```
+ */
+export interface FileSystem {
+  /** Open a file for positional I/O. */
+  open(path: string, options?: OpenOptions): Promise<PositionalFile>;
+  /** Read a whole (small) file, e.g. a journal. */
+  readFile(path: string): Promise<Uint8Array>;
+  /** Information about a path, or `null` when nothing is there. */
+  stat(path: string): Promise<FileInfo | null>;
+  /** Atomically rename a file, replacing `to` if it exists. */
+  rename(from: string, to: string): Promise<void>;
+  /** Remove a file; no error when it does not exist. */
+  remove(path: string): Promise<void>;
+  /** Create a directory and its parents; no error when it exists. */
+  mkdir(path: string): Promise<void>;
+  /** fsync a directory, so that creates, renames and removes in it are durable. */
+  syncDir(path: string): Promise<void>;
+}
