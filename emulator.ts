@@ -1,0 +1,54 @@
+/**
+ * A local OSS-compatible server for tests, demos and benchmarks: GetObject/HeadObject with
+ * ranges, conditions, versions, CRC-64, error XML, V1/V4 authentication, and fault injection
+ * (dropped connections, 5xx, throttling, corrupted bytes, changing objects, ignored ranges).
+ *
+ * @example
+ * ```ts ignore
+ * import { OssEmulator, serveEmulator } from "@ossdl/ossdl/emulator";
+ * const emulator = new OssEmulator();
+ * await emulator.put("bucket", "big.bin", new Uint8Array(1 << 20));
+ * const server = await serveEmulator((r) => emulator.handle(r));
+ * const response = await fetch(`${server.url}/bucket/big.bin`, { headers: { range: "bytes=0-9" } });
+ * console.log(response.status); // 206
+ * await response.body?.cancel();
+ * await server.close();
+ * ```
+ *
+ * @module
+ */
+export {
+  type EmulatorRequestInfo,
+  type EmulatorStats,
+  OssEmulator,
+  type OssEmulatorOptions,
+  type RequestLogEntry,
+} from "./src/emulator/oss_emulator.ts";
+export type { EmulatorCredentials } from "./src/emulator/authenticate.ts";
+export { DroppedConnectionError, type Faults, seededRandom } from "./src/emulator/faults.ts";
+export { MemoryStore, type MemoryStoreOptions } from "./src/emulator/memory_store.ts";
+export type {
+  LookupResult,
+  ObjectStore,
+  PutOptions,
+  PutResult,
+  StoredObject,
+} from "./src/emulator/object_store.ts";
+export {
+  type DirectoryEntryInfo,
+  type DirectoryReader,
+  DirectoryStore,
+  type DirectoryStoreOptions,
+} from "./src/emulator/directory_store.ts";
+export { NodeDirectoryReader, nodeDirectoryStore } from "./src/emulator/directory_store_node.ts";
+export {
+  type FetchHandler,
+  type ServedHandler,
+  serveEmulator,
+  type ServeOptions,
+} from "./src/emulator/serve.ts";
+export {
+  type ServedDirectory,
+  serveDirectory,
+  type ServeDirectoryOptions,
+} from "./src/emulator/serve_directory.ts";

@@ -1,0 +1,45 @@
+/**
+ * ossdl: resumable, parallel, CRC-64-verified downloads of very large objects from Alibaba Cloud
+ * OSS, for Deno and Bun.
+ *
+ * ```ts ignore
+ * import { download } from "@ossdl/ossdl";
+ * const result = await download({
+ *   source: "oss://my-bucket/big/file.zip",
+ *   destination: "./file.zip",
+ *   region: "cn-hangzhou",
+ * });
+ * console.log(result.verified ? "verified" : result.verification);
+ * ```
+ *
+ * @module
+ */
+export { download } from "./src/download/download.ts";
+export {
+  DEFAULTS,
+  type DownloadCredentials,
+  type DownloadNotice,
+  type DownloadOptions,
+  type DownloadProgress,
+  type DownloadResult,
+  type DownloadSource,
+} from "./src/download/options.ts";
+export {
+  AbortedError,
+  FileSystemError,
+  type FileSystemErrorCode,
+  IntegrityError,
+  JournalDamagedError,
+  NetworkError,
+  ObjectChangedError,
+  OssdlError,
+  type OssdlErrorCode,
+  type OssErrorDetails,
+  OssServiceError,
+  ProtocolError,
+  RetriesExhaustedError,
+} from "./src/errors.ts";
+export { crc64, type Crc64Hasher, createCrc64 } from "./src/crc64/crc64.ts";
+export { combineCrc64 } from "./src/crc64/combine.ts";
+export { presignUrl, type PresignOptions } from "./src/oss/presign_url.ts";
+export type { FileInfo, FileSystem, OpenOptions, PositionalFile } from "./src/fs/file_system.ts";

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The one gate: formatting, lint, type check, publish dry-run, then every test on Deno and on Bun.
+# Ends with one line "N passed, N failed" summing both runtimes. Exit status non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/bun ] || [ ! -d node_modules/hash-wasm ]; then
+  npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund || exit 1
+fi
+DENO=node_modules/.bin/deno
+BUN=node_modules/.bin/bun
+export NO_COLOR=1
+passed=0
+failed=0
+step() { # name, command...
+  local name=$1; shift
+  if "$@"; then echo "ok: $name"; passed=$((passed + 1)); else echo "FAILED: $name"; failed=$((failed + 1)); fi
+}
+step "deno fmt --check" $DENO fmt --check
+step "deno lint" $DENO lint
+step "deno check" $DENO check mod.ts cli.ts emulator.ts src/ tests/ bench/
+step "core uses no runtime globals" bash scripts/check_core.sh
+step "deno publish --dry-run" $DENO publish --dry-run --allow-dirty
+mkdir -p .tmp
+$DENO test -A --no-check tests/ 2>&1 | tee .tmp/deno-test.log
+deno_status=${PIPESTATUS[0]}
+$BUN test --timeout 60000 tests/ 2>&1 | tee .tmp/bun-test.log
+bun_status=${PIPESTATUS[0]}
+dp=$(grep -Eo '[0-9]+ passed' .tmp/deno-test.log | tail -1 | grep -Eo '[0-9]+')
+df=$(grep -Eo '[0-9]+ failed' .tmp/deno-test.log | tail -1 | grep -Eo '[0-9]+')
+bp=$(grep -E '^ *[0-9]+ pass$' .tmp/bun-test.log | tail -1 | grep -Eo '[0-9]+')
+bf=$(grep -E '^ *[0-9]+ fail$' .tmp/bun-test.log | tail -1 | grep -Eo '[0-9]+')
+dp=${dp:-0}; df=${df:-0}; bp=${bp:-0}; bf=${bf:-0}
+if [ "$deno_status" -ne 0 ] && [ "$df" -eq 0 ]; then df=1; fi
+if [ "$bun_status" -ne 0 ] && [ "$bf" -eq 0 ]; then bf=1; fi
+echo "deno: $dp passed, $df failed; bun: $bp passed, $bf failed; gate steps: $passed passed, $failed failed"
+total_passed=$((dp + bp + passed))
+total_failed=$((df + bf + failed))
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]

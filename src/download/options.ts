@@ -1,0 +1,203 @@
+/**
+ * The options and the result of {@linkcode download}, with their defaults.
+ *
+ * @module
+ */
+import type { FileSystem } from "../fs/file_system.ts";
+
+/** Where the bytes come from: `oss://bucket/key`, an http(s) URL, or a bucket and key. */
+export type DownloadSource = string | { bucket: string; key: string; versionId?: string };
+
+/** Access key credentials (optionally STS). */
+export interface DownloadCredentials {
+  /** AccessKey ID. */
+  accessKeyId: string;
+  /** AccessKey secret. Never logged or stored. */
+  accessKeySecret: string;
+  /** STS security token. */
+  securityToken?: string;
+}
+
+/** A progress report, delivered a few times a second and once at the end. */
+export interface DownloadProgress {
+  /** Bytes of the range that are on disk (resumed bytes included). */
+  bytesDone: number;
+  /** Bytes in the range. */
+  bytesTotal: number;
+  /** Bytes already on disk when this run started. */
+  bytesResumed: number;
+  /** Recent transfer rate, bytes per second. */
+  bytesPerSecond: number;
+  /** Estimated seconds to go, or `null` when unknown. */
+  etaSeconds: number | null;
+  /** Parts being fetched now. */
+  activeParts: number;
+  /** Parts finished. */
+  partsDone: number;
+  /** Parts in all (grows when a lagging part's tail is split off). */
+  partsTotal: number;
+}
+
+/** Something a person should know, which is not an error: a restart, a damaged journal. */
+export interface DownloadNotice {
+  /** A stable code: `JOURNAL_DAMAGED`, `JOURNAL_FOREIGN`, `OBJECT_CHANGED`, `RANGE_IGNORED`, `PARTIAL_MISSING`, `RETRY`. */
+  code: string;
+  /** One sentence. */
+  message: string;
+}
+
+/** Options of {@linkcode download}. */
+export interface DownloadOptions {
+  /** The object: `oss://bucket/key`, a (presigned) http(s) URL, or `{ bucket, key, versionId }`. */
+  source: DownloadSource;
+  /** The file to create. It appears only when complete and verified (atomic rename). */
+  destination: string;
+  /** Region id such as `cn-hangzhou`; gives the endpoint and the V4 signing region. */
+  region?: string;
+  /** Endpoint such as `oss-cn-hangzhou.aliyuncs.com` or `http://127.0.0.1:9000`. */
+  endpoint?: string;
+  /** Signature version. @default "v4" */
+  signatureVersion?: "v1" | "v4";
+  /** Credentials; when omitted they are read from the environment, and none means anonymous. */
+  credentials?: DownloadCredentials;
+  /** Use path-style addressing. @default false (automatic for IP and localhost endpoints) */
+  pathStyle?: boolean;
+  /** Download this version of the object. */
+  versionId?: string;
+  /** Download only bytes `[start, end)` of the object. `end` defaults to the object's size. */
+  range?: { start: number; end?: number };
+  /** Bytes per part. @default 8388608 (8 MiB) */
+  partSize?: number;
+  /** Parts fetched at once. @default 8 */
+  concurrency?: number;
+  /** Bytes buffered per part before one write. @default 1048576 (1 MiB) */
+  chunkSize?: number;
+  /** Commit (fsync data, then journal) after this many unjournaled bytes in any part. @default 8388608 */
+  commitBytes?: number;
+  /** Commit at least this often while bytes arrive, in ms. @default 1000 */
+  commitIntervalMs?: number;
+  /** Journal path. @default `${destination}.ossdl-journal` */
+  checkpoint?: string;
+  /** Resume from an existing journal. `false` starts over. @default true */
+  resume?: boolean;
+  /** Attempts per request for retryable failures. @default 6 */
+  maxAttempts?: number;
+  /** First retry backoff in ms (full jitter, doubling, capped at 20 s). @default 200 */
+  retryBaseDelayMs?: number;
+  /** Stops the download, leaving a resumable state. */
+  signal?: AbortSignal;
+  /** Receives progress a few times a second and once at the end. */
+  onProgress?: (progress: DownloadProgress) => void;
+  /** Receives notices (restarts, damaged journals, retries). */
+  onNotice?: (notice: DownloadNotice) => void;
+  /** Minimum ms between progress reports. @default 200 */
+  progressIntervalMs?: number;
+  /** The fetch to use (proxies, tests). @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** The file system. @default picked by runtime (Deno or node:fs) */
+  fs?: FileSystem;
+  /** Environment lookup for credentials. @default the process environment */
+  env?: (name: string) => string | undefined;
+}
+
+/** What {@linkcode download} returns. */
+export interface DownloadResult {
+  /** The file written. */
+  destination: string;
+  /** Bytes in the file. */
+  bytes: number;
+  /** CRC-64/XZ of the file, as OSS writes it (decimal). */
+  crc64: string;
+  /** The object's ETag. */
+  etag: string | null;
+  /** The object's version id, when the server gave one. */
+  versionId: string | null;
+  /** `true` when bytes from an earlier run were reused. */
+  resumed: boolean;
+  /** Bytes reused from an earlier run. */
+  bytesResumed: number;
+  /** Bytes received from the network in this run (retries and overlaps included). */
+  bytesFetched: number;
+  /** Wall time of this run in ms. */
+  durationMs: number;
+  /** `true` when the CRC-64 was compared with the server's and matched. */
+  verified: boolean;
+  /** How the bytes were checked, in one sentence. */
+  verification: string;
+  /** Parts fetched in this run. */
+  parts: number;
+  /** Times a lagging part's tail was split off to an idle worker. */
+  steals: number;
+  /** Requests retried. */
+  retries: number;
+  /** Times the download started over (object changed, range ignored). */
+  restarts: number;
+  /** Notices given during the run. */
+  notices: DownloadNotice[];
+}
+
+/** The defaults, chosen by measurement (see bench/README.md). */
+export const DEFAULTS = {
+  partSize: 8 * 1024 * 1024,
+  concurrency: 8,
+  chunkSize: 1024 * 1024,
+  commitBytes: 8 * 1024 * 1024,
+  commitIntervalMs: 1000,
+  maxAttempts: 6,
+  retryBaseDelayMs: 200,
+  progressIntervalMs: 200,
+} as const;
+
+/** The suffix of the temporary data file beside the destination. */
+export const PARTIAL_SUFFIX = ".ossdl-part";
+/** The suffix of the default journal beside the destination. */
+export const JOURNAL_SUFFIX = ".ossdl-journal";
+
+/** Options with defaults applied and validated. */
+export interface ResolvedTuning {
+  partSize: number;
+  concurrency: number;
+  chunkSize: number;
+  commitBytes: number;
+  commitIntervalMs: number;
+  maxAttempts: number;
+  retryBaseDelayMs: number;
+  progressIntervalMs: number;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v <= 0) {
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
+  return v;
+}
+
+/**
+ * Apply defaults to the tuning options and validate them.
+ *
+ * @example
+ * ```ts
+ * import { resolveTuning } from "./options.ts";
+ * resolveTuning({ source: "oss://b/k", destination: "f", concurrency: 4 }).concurrency; // 4
+ * ```
+ */
+export function resolveTuning(options: DownloadOptions): ResolvedTuning {
+  const t: ResolvedTuning = {
+    partSize: positiveInteger("partSize", options.partSize, DEFAULTS.partSize),
+    concurrency: positiveInteger("concurrency", options.concurrency, DEFAULTS.concurrency),
+    chunkSize: positiveInteger("chunkSize", options.chunkSize, DEFAULTS.chunkSize),
+    commitBytes: positiveInteger("commitBytes", options.commitBytes, DEFAULTS.commitBytes),
+    commitIntervalMs: positiveInteger(
+      "commitIntervalMs",
+      options.commitIntervalMs,
+      DEFAULTS.commitIntervalMs,
+    ),
+    maxAttempts: positiveInteger("maxAttempts", options.maxAttempts, DEFAULTS.maxAttempts),
+    retryBaseDelayMs: options.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs,
+    progressIntervalMs: options.progressIntervalMs ?? DEFAULTS.progressIntervalMs,
+  };
+  if (t.concurrency > 256) throw new RangeError(`concurrency must be at most 256`);
+  if (t.retryBaseDelayMs < 0) throw new RangeError(`retryBaseDelayMs must be >= 0`);
+  return t;
+}

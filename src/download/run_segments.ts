@@ -1,0 +1,148 @@
+/**
+ * Run the workers over the segments: each pulls the next segment from the scheduler and streams it
+ * into the data file; a committer makes progress durable by size, by time and when a part ends.
+ *
+ * @module
+ */
+import { AbortedError } from "../errors.ts";
+import type { PositionalFile } from "../fs/file_system.ts";
+import type { Journal } from "../journal/journal.ts";
+import type { ObjectSource } from "../oss/object_source.ts";
+import { Committer } from "./committer.ts";
+import { fetchSegment } from "./fetch_segment.ts";
+import type { ResolvedTuning } from "./options.ts";
+import type { ProgressMeter } from "./progress_meter.ts";
+import { Scheduler } from "./scheduler.ts";
+import { Segment } from "./segment.ts";
+
+/** Counters a run reports. */
+export interface RunStats {
+  bytesFetched: number;
+  retries: number;
+  steals: number;
+  parts: number;
+}
+
+/** Everything a run needs. */
+export interface RunInput {
+  source: ObjectSource;
+  file: PositionalFile;
+  journal: Journal | null;
+  fileOrigin: number;
+  etag: string | null;
+  whole: boolean;
+  segments: Segment[];
+  tuning: ResolvedTuning;
+  meter: ProgressMeter;
+  signal: AbortSignal | undefined;
+  stats: RunStats;
+  onRetry(error: unknown, attempt: number, delayMs: number): void;
+}
+
+/** The journal is compacted when it grows past this many bytes. */
+const COMPACT_AT = 1024 * 1024;
+
+/**
+ * Fetch every segment. On success every segment is written and (with a journal) committed. On
+ * failure, what was written is committed as far as possible and the first error is thrown.
+ * Returns all segments, including tails split off by work stealing.
+ */
+export async function runSegments(input: RunInput): Promise<readonly Segment[]> {
+  const { tuning, meter, stats } = input;
+  const internal = new AbortController();
+  let failure: unknown = null;
+  const fail = (error: unknown) => {
+    if (failure === null) failure = error;
+    internal.abort();
+  };
+  const onOuterAbort = () => fail(new AbortedError());
+  if (input.signal?.aborted) onOuterAbort();
+  input.signal?.addEventListener("abort", onOuterAbort, { once: true });
+
+  const minSteal = input.whole ? Infinity : Math.max(2 * tuning.chunkSize, 1024 * 1024);
+  const scheduler = new Scheduler(
+    input.segments,
+    minSteal,
+    (from, end) => new Segment(from, from, end, 0n),
+  );
+  const committer = input.journal
+    ? new Committer(input.file, input.journal, () => scheduler.segments, COMPACT_AT)
+    : null;
+  const commitSoon = () => committer?.commit().catch(fail);
+  let partsDone = 0;
+  let active = 0;
+  const parts = () => ({
+    activeParts: active,
+    partsDone,
+    partsTotal: scheduler.segments.length,
+  });
+
+  const context = {
+    source: input.source,
+    file: input.file,
+    fileOrigin: input.fileOrigin,
+    etag: input.etag,
+    whole: input.whole,
+    chunkSize: tuning.chunkSize,
+    maxAttempts: tuning.maxAttempts,
+    retryBaseDelayMs: tuning.retryBaseDelayMs,
+    signal: internal.signal,
+    onWritten(segment: Segment, bytes: number) {
+      meter.add(bytes);
+      meter.report(parts());
+      if (segment.written - segment.durable >= tuning.commitBytes) commitSoon();
+    },
+    onReceived(bytes: number) {
+      stats.bytesFetched += bytes;
+    },
+    onRetry(error: unknown, attempt: number, delayMs: number) {
+      stats.retries++;
+      input.onRetry(error, attempt, delayMs);
+    },
+  };
+
+  const worker = async () => {
+    const buffer = new Uint8Array(tuning.chunkSize);
+    while (failure === null) {
+      const segment = scheduler.next();
+      if (!segment) return;
+      active++;
+      stats.parts++;
+      try {
+        await segment.prepare();
+        await fetchSegment(context, segment, buffer);
+        partsDone++;
+        commitSoon();
+      } catch (error) {
+        fail(error);
+      } finally {
+        segment.active = false;
+        active--;
+      }
+    }
+  };
+
+  const timer = committer
+    ? setInterval(() => {
+      if (scheduler.segments.some((s) => s.written > s.durable)) commitSoon();
+    }, tuning.commitIntervalMs)
+    : undefined;
+  try {
+    const workers = input.whole ? 1 : tuning.concurrency;
+    await Promise.all(Array.from({ length: workers }, worker));
+  } finally {
+    clearInterval(timer);
+    input.signal?.removeEventListener("abort", onOuterAbort);
+    stats.steals += scheduler.steals;
+  }
+  if (committer) {
+    try {
+      await committer.commit();
+    } catch (error) {
+      fail(error);
+    }
+  }
+  if (failure !== null) throw failure;
+  meter.report(parts(), true);
+  return scheduler.segments;
+}

@@ -1,0 +1,55 @@
+/**
+ * The ETag (content MD5) and CRC-64/XZ of an object, computed in one streaming pass with
+ * `hash-wasm`. Used by the emulator's stores.
+ *
+ * @module
+ */
+import { createCRC64, createMD5 } from "hash-wasm";
+
+/** The hashes the emulator serves for an object. */
+export interface ContentHashes {
+  /** The ETag: quoted uppercase hex MD5, e.g. `"D41D8CD98F00B204E9800998ECF8427E"`. */
+  etag: string;
+  /** CRC-64/XZ of the content (`x-oss-hash-crc64ecma`). */
+  crc64: bigint;
+}
+
+/**
+ * Hash a stream of chunks (never holds more than one chunk).
+ *
+ * @example
+ * ```ts
+ * import { hashChunks } from "./content_hash.ts";
+ * const h = await hashChunks([new TextEncoder().encode("123456789")]);
+ * console.log(h.crc64); // 11051210869376104954n
+ * ```
+ */
+export async function hashChunks(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<ContentHashes> {
+  const md5 = await createMD5();
+  const crc = await createCRC64();
+  md5.init();
+  crc.init();
+  for await (const chunk of chunks) {
+    md5.update(chunk);
+    crc.update(chunk);
+  }
+  return {
+    etag: `"${md5.digest("hex").toUpperCase()}"`,
+    crc64: BigInt("0x" + crc.digest("hex")),
+  };
+}
+
+/**
+ * Hash bytes held in memory.
+ *
+ * @example
+ * ```ts
+ * import { hashBytes } from "./content_hash.ts";
+ * console.log((await hashBytes(new Uint8Array())).etag); // "D41D8CD98F00B204E9800998ECF8427E"
+ * ```
+ */
+export function hashBytes(bytes: Uint8Array): Promise<ContentHashes> {
+  return hashChunks([bytes]);
+}

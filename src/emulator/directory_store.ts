@@ -1,0 +1,142 @@
+/**
+ * A read-only {@linkcode ObjectStore} over a directory: bucket `b`, key `k` is the file
+ * `<root>/b/k`. File access goes through a {@linkcode DirectoryReader} adapter (see
+ * `directory_store_node.ts`), so this file stays free of runtime APIs. ETag and CRC-64 are computed
+ * in one streaming pass on first use and cached per (path, size, mtime).
+ *
+ * @module
+ */
+import { type ContentHashes, hashBytes, hashChunks } from "./content_hash.ts";
+import type { LookupResult, ObjectStore, StoredObject } from "./object_store.ts";
+
+/** What the adapter reports about a path. */
+export interface DirectoryEntryInfo {
+  /** Size in bytes. */
+  size: number;
+  /** Modification time, ms since the epoch. */
+  mtimeMs: number;
+  /** A regular file. */
+  isFile: boolean;
+  /** A directory. */
+  isDirectory: boolean;
+}
+
+/**
+ * The file access a {@linkcode DirectoryStore} needs.
+ *
+ * @example
+ * ```ts
+ * import type { DirectoryReader } from "./directory_store.ts";
+ * async function exists(r: DirectoryReader, path: string): Promise<boolean> {
+ *   return (await r.stat(path)) !== null;
+ * }
+ * ```
+ */
+export interface DirectoryReader {
+  /** Information about `path`, or `null` when it does not exist. */
+  stat(path: string): Promise<DirectoryEntryInfo | null>;
+  /** Stream bytes `[start, end)` of the file at `path`, chunk by chunk. */
+  readRange(path: string, start: number, end: number): ReadableStream<Uint8Array>;
+}
+
+/** Options of {@linkcode DirectoryStore}. */
+export interface DirectoryStoreOptions {
+  /**
+   * Compute the content MD5 (ETag) and CRC-64 by reading each file once. When `false`, the ETag
+   * is derived from size and mtime and no CRC-64 is sent (fast for huge files). @default true
+   */
+  checksums?: boolean;
+}
+
+const BUCKET_RE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
+async function* iterate(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/**
+ * Objects read from files under a root directory.
+ *
+ * @example
+ * ```ts ignore
+ * import { DirectoryStore } from "./directory_store.ts";
+ * import { NodeDirectoryReader } from "./directory_store_node.ts";
+ * const store = new DirectoryStore("/srv/oss", new NodeDirectoryReader());
+ * console.log(await store.hasBucket("bucket"));
+ * ```
+ */
+export class DirectoryStore implements ObjectStore {
+  readonly #root: string;
+  readonly #reader: DirectoryReader;
+  readonly #checksums: boolean;
+  readonly #cache = new Map<string, { stamp: string; hashes: Promise<ContentHashes> }>();
+
+  /**
+   * @param root the directory holding one sub-directory per bucket
+   * @param reader the file access adapter
+   * @param options checksum behaviour
+   */
+  constructor(root: string, reader: DirectoryReader, options: DirectoryStoreOptions = {}) {
+    this.#root = root.replace(/[\/\\]+$/, "") || "/";
+    this.#reader = reader;
+    this.#checksums = options.checksums ?? true;
+  }
+
+  /** Whether `<root>/<bucket>` is a directory (and a valid bucket name). */
+  async hasBucket(bucket: string): Promise<boolean> {
+    if (!BUCKET_RE.test(bucket)) return false;
+    const info = await this.#reader.stat(`${this.#root}/${bucket}`);
+    return info !== null && info.isDirectory;
+  }
+
+  /** Find the file for `key` (files are unversioned: only `versionId` `null` or `"null"`). */
+  async lookup(bucket: string, key: string, versionId: string | null): Promise<LookupResult> {
+    if (!(await this.hasBucket(bucket))) return { kind: "no-bucket" };
+    if (!safeKey(key)) return { kind: "no-key" };
+    const path = `${this.#root}/${bucket}/${key}`;
+    const info = await this.#reader.stat(path);
+    if (info === null || !info.isFile) return { kind: "no-key" };
+    if (versionId !== null && versionId !== "null") return { kind: "no-version" };
+    const hashes = await this.#hashes(path, info);
+    const reader = this.#reader;
+    const object: StoredObject = {
+      size: info.size,
+      etag: hashes.etag,
+      lastModified: new Date(Math.floor(info.mtimeMs / 1000) * 1000),
+      crc64: this.#checksums ? hashes.crc64 : null,
+      objectType: "Normal",
+      versionId: null,
+      contentType: "application/octet-stream",
+      read: (start, end) => reader.readRange(path, start, end),
+    };
+    return { kind: "found", object };
+  }
+
+  #hashes(path: string, info: DirectoryEntryInfo): Promise<ContentHashes> {
+    const stamp = `${info.size}:${info.mtimeMs}`;
+    if (!this.#checksums) {
+      return hashBytes(new TextEncoder().encode(`${path}:${stamp}`));
+    }
+    const cached = this.#cache.get(path);
+    if (cached && cached.stamp === stamp) return cached.hashes;
+    const hashes = hashChunks(iterate(this.#reader.readRange(path, 0, info.size)));
+    this.#cache.set(path, { stamp, hashes });
+    hashes.catch(() => this.#cache.delete(path));
+    return hashes;
+  }
+}
+
+/** A key that maps to a path inside its bucket directory. */
+function safeKey(key: string): boolean {
+  if (key === "" || key.includes("\0") || key.includes("\\")) return false;
+  return key.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
+}

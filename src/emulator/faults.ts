@@ -1,0 +1,129 @@
+/**
+ * Fault injection for the emulator: what can go wrong, a seeded random generator, and the body
+ * stream that drops, throttles or corrupts bytes.
+ *
+ * @module
+ */
+
+/** Faults to inject. Set them for all requests or return them per request from a hook. */
+export interface Faults {
+  /**
+   * Answer with a 5xx error XML instead of the object. The next `next` requests fail; after
+   * that each fails with probability `rate` (seeded). With neither, every request fails.
+   */
+  serverError?: { status?: 500 | 503; rate?: number; next?: number };
+  /** The body stream errors after this many bytes (over a port: the socket is destroyed). */
+  dropAfterBytes?: number;
+  /** Slow the body to `bytesPerSecond`, only for object bytes in `[start, end)` when given. */
+  throttle?: { bytesPerSecond: number; start?: number; end?: number };
+  /** Invert the byte at this object offset whenever it is sent. */
+  flipByteAt?: number;
+  /**
+   * Once the emulator has seen `afterRequests` requests, replace the object (`bucket`/`key`, by
+   * default the one requested) with `content`: new ETag, CRC-64 and version. Happens once.
+   */
+  changeObject?: { afterRequests: number; content: Uint8Array; bucket?: string; key?: string };
+  /** Answer ranged GETs with 200 and the whole object. */
+  ignoreRange?: boolean;
+  /** Seed for the random generator behind `serverError.rate`. @default 1 */
+  seed?: number;
+}
+
+/**
+ * A small seeded PRNG (mulberry32) returning numbers in `[0, 1)`.
+ *
+ * @example
+ * ```ts
+ * import { seededRandom } from "./faults.ts";
+ * const r = seededRandom(42);
+ * console.log(r() === seededRandom(42)()); // true
+ * ```
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The faults that act on a response body. */
+export type BodyFaults = Pick<Faults, "dropAfterBytes" | "throttle" | "flipByteAt">;
+
+/** The error a dropped body stream fails with. */
+export class DroppedConnectionError extends Error {
+  /** @param sent bytes sent before the drop */
+  constructor(sent: number) {
+    super(`connection dropped by the emulator after ${sent} bytes`);
+    this.name = "DroppedConnectionError";
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Wrap a body stream that starts at object offset `start` with the body faults; `onBytes` is
+ * told every chunk handed on.
+ *
+ * @example
+ * ```ts
+ * import { faultyBody } from "./faults.ts";
+ * const body = faultyBody(new Blob([new Uint8Array(10)]).stream(), 0, { flipByteAt: 3 }, () => {});
+ * const bytes = new Uint8Array(await new Response(body).arrayBuffer());
+ * console.log(bytes[3]); // 255
+ * ```
+ */
+export function faultyBody(
+  source: ReadableStream<Uint8Array>,
+  start: number,
+  faults: BodyFaults,
+  onBytes: (n: number) => void,
+): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  let pending: Uint8Array | null = null;
+  let pos = start;
+  let sent = 0;
+  const { dropAfterBytes, throttle, flipByteAt } = faults;
+  const tStart = throttle?.start ?? 0;
+  const tEnd = throttle?.end ?? Infinity;
+  const step = throttle ? Math.max(1, Math.floor(throttle.bytesPerSecond / 20)) : 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (dropAfterBytes !== undefined && sent >= dropAfterBytes) {
+        await reader.cancel().catch(() => {});
+        controller.error(new DroppedConnectionError(sent));
+        return;
+      }
+      if (pending === null || pending.length === 0) {
+        const { done, value } = await reader.read();
+        if (done) {
+          controller.close();
+          return;
+        }
+        pending = value;
+        if (flipByteAt !== undefined && flipByteAt >= pos && flipByteAt < pos + value.length) {
+          pending = value.slice();
+          pending[flipByteAt - pos] ^= 0xff;
+        }
+      }
+      let n = pending.length;
+      const throttled = throttle !== undefined && pos >= tStart && pos < tEnd;
+      if (throttled) n = Math.min(n, step, tEnd - pos);
+      else if (throttle !== undefined && pos < tStart) n = Math.min(n, tStart - pos);
+      if (dropAfterBytes !== undefined) n = Math.min(n, dropAfterBytes - sent);
+      if (throttled) await sleep((n / throttle.bytesPerSecond) * 1000);
+      const out = pending.subarray(0, n);
+      pending = pending.subarray(n);
+      pos += n;
+      sent += n;
+      onBytes(n);
+      controller.enqueue(out);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}

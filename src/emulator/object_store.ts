@@ -1,0 +1,79 @@
+/**
+ * The store behind the OSS emulator: where objects and their metadata come from. Implementations:
+ * `MemoryStore` (in memory, versioned, writable) and `DirectoryStore` (files under
+ * `<root>/<bucket>/<key>`, read through a runtime adapter).
+ *
+ * @module
+ */
+
+/** One stored object (one version of it), as the emulator serves it. */
+export interface StoredObject {
+  /** Size in bytes. */
+  readonly size: number;
+  /** The ETag, quoted, e.g. `"5EB63BBBE01EEED093CB22BB8F5ACDC3"`. */
+  readonly etag: string;
+  /** Last modification time. */
+  readonly lastModified: Date;
+  /** CRC-64/XZ of the whole object, or `null` to send no `x-oss-hash-crc64ecma`. */
+  readonly crc64: bigint | null;
+  /** `x-oss-object-type`: `Normal`, `Multipart`, `Appendable`, ... */
+  readonly objectType: string;
+  /** `x-oss-version-id`, or `null` for an unversioned store. */
+  readonly versionId: string | null;
+  /** `Content-Type` to send. */
+  readonly contentType: string;
+  /** Stream bytes `[start, end)` of the object (chunked, never the whole object at once). */
+  read(start: number, end: number): ReadableStream<Uint8Array>;
+}
+
+/** What a lookup found. */
+export type LookupResult =
+  | { kind: "found"; object: StoredObject }
+  | { kind: "no-bucket" }
+  | { kind: "no-key" }
+  | { kind: "no-version" };
+
+/** Options of {@linkcode ObjectStore.put}. */
+export interface PutOptions {
+  /** Last-Modified of the new version. @default the store's clock */
+  lastModified?: Date;
+  /** Send `x-oss-hash-crc64ecma` for this object. @default true */
+  crc64?: boolean;
+  /** `x-oss-object-type`. @default "Normal" */
+  objectType?: string;
+  /** ETag to use instead of the content MD5 (e.g. a multipart-style `"...-3"`). */
+  etag?: string;
+  /** `Content-Type`. @default "application/octet-stream" */
+  contentType?: string;
+}
+
+/** What {@linkcode ObjectStore.put} created. */
+export interface PutResult {
+  /** The new version's id. */
+  versionId: string;
+  /** The new version's ETag (quoted). */
+  etag: string;
+  /** CRC-64/XZ of the content (computed even when not served). */
+  crc64: bigint;
+}
+
+/**
+ * A source of objects for the emulator.
+ *
+ * @example
+ * ```ts
+ * import type { ObjectStore } from "./object_store.ts";
+ * async function sizeOf(store: ObjectStore, bucket: string, key: string): Promise<number> {
+ *   const r = await store.lookup(bucket, key, null);
+ *   return r.kind === "found" ? r.object.size : -1;
+ * }
+ * ```
+ */
+export interface ObjectStore {
+  /** Whether the bucket exists. */
+  hasBucket(bucket: string): Promise<boolean>;
+  /** Find the current version of `key` (or the version `versionId`). */
+  lookup(bucket: string, key: string, versionId: string | null): Promise<LookupResult>;
+  /** Replace `key` with new content (keeps older versions when versioned). Optional. */
+  put?(bucket: string, key: string, bytes: Uint8Array, options?: PutOptions): Promise<PutResult>;
+}
