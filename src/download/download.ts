@@ -75,6 +75,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     pathStyle: options.pathStyle,
     versionId: options.versionId,
     fetch: options.fetch,
+    retry: { maxAttempts: tuning.maxAttempts, baseDelayMs: tuning.retryBaseDelayMs },
   });
   const started = performance.now();
   const notices: DownloadNotice[] = [];
@@ -249,7 +250,9 @@ async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
 
   const { file, journal } = start;
   const bytesResumed = start.segments.reduce((n, s) => n + (s.end - s.start), 0);
-  const work = remainingWork(rangeStart, rangeEnd, tuning.partSize, start.segments);
+  // A server without ranges is read in one stream; so is anything kept without a journal.
+  const partSize = journaled ? tuning.partSize : Math.max(1, length);
+  const work = remainingWork(rangeStart, rangeEnd, partSize, start.segments);
   const segments = work.map((w) => new Segment(w.segmentStart, w.from, w.end, w.prefixCrc));
   const meter = new ProgressMeter(
     length,

@@ -40,7 +40,7 @@ export interface FetchContext {
   signal: AbortSignal;
   /** Called after each write with the byte count. */
   onWritten(segment: Segment, bytes: number): void;
-  /** Called for every byte received from the network. */
+  /** Called for every byte received from the network and used. */
   onReceived(bytes: number): void;
   /** Called before a retry. */
   onRetry(error: unknown, attempt: number, delayMs: number): void;
@@ -115,7 +115,6 @@ export async function fetchSegment(
             `the response ended early at byte ${segment.received} of ${segment.end}`,
           );
         }
-        context.onReceived(value.length);
         let offset = 0;
         while (offset < value.length && segment.received < segment.end) {
           const take = Math.min(
@@ -127,6 +126,7 @@ export async function fetchSegment(
           buffered += take;
           offset += take;
           segment.received += take;
+          context.onReceived(take);
           if (buffered === buffer.length) await flush();
         }
       }

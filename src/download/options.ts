@@ -76,6 +76,8 @@ export interface DownloadOptions {
   commitBytes?: number;
   /** Commit at least this often while bytes arrive, in ms. @default 1000 */
   commitIntervalMs?: number;
+  /** Compact the journal when it grows past this many bytes. @default 1048576 */
+  journalCompactBytes?: number;
   /** Journal path. @default `${destination}.ossdl-journal` */
   checkpoint?: string;
   /** Resume from an existing journal. `false` starts over. @default true */
@@ -146,6 +148,7 @@ export const DEFAULTS = {
   maxAttempts: 6,
   retryBaseDelayMs: 200,
   progressIntervalMs: 200,
+  journalCompactBytes: 1024 * 1024,
 } as const;
 
 /** The suffix of the temporary data file beside the destination. */
@@ -163,6 +166,7 @@ export interface ResolvedTuning {
   maxAttempts: number;
   retryBaseDelayMs: number;
   progressIntervalMs: number;
+  journalCompactBytes: number;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
@@ -196,6 +200,11 @@ export function resolveTuning(options: DownloadOptions): ResolvedTuning {
     maxAttempts: positiveInteger("maxAttempts", options.maxAttempts, DEFAULTS.maxAttempts),
     retryBaseDelayMs: options.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs,
     progressIntervalMs: options.progressIntervalMs ?? DEFAULTS.progressIntervalMs,
+    journalCompactBytes: positiveInteger(
+      "journalCompactBytes",
+      options.journalCompactBytes,
+      DEFAULTS.journalCompactBytes,
+    ),
   };
   if (t.concurrency > 256) throw new RangeError(`concurrency must be at most 256`);
   if (t.retryBaseDelayMs < 0) throw new RangeError(`retryBaseDelayMs must be >= 0`);

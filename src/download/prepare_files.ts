@@ -32,8 +32,8 @@ export interface StartingPoint {
 }
 
 /** The fields that must match for a journal to describe this download. */
-const IDENTITY_FIELDS = ["identity", "rangeStart", "rangeEnd", "versionId"] as const;
-const OBJECT_FIELDS = ["size", "etag", "lastModified", "crc64"] as const;
+const OBJECT_FIELDS = ["versionId", "size", "etag", "lastModified", "crc64"] as const;
+const REQUEST_FIELDS = ["rangeStart", "rangeEnd"] as const;
 
 /**
  * Why a journal's header does not describe this download, or `null` when it does.
@@ -50,15 +50,11 @@ export function compareHeaders(
   if (saved.format !== current.format) {
     return { code: "JOURNAL_FOREIGN", message: `journal format ${saved.format} is not supported` };
   }
-  for (const field of IDENTITY_FIELDS) {
-    if (saved[field] !== current[field]) {
-      return {
-        code: "JOURNAL_FOREIGN",
-        message: `the checkpoint journal describes another download (${field} differs); ` +
-          `starting over`,
-      };
-    }
-  }
+  const foreign = (field: string): DownloadNotice => ({
+    code: "JOURNAL_FOREIGN",
+    message: `the checkpoint journal describes another download (${field} differs); starting over`,
+  });
+  if (saved.identity !== current.identity) return foreign("source");
   for (const field of OBJECT_FIELDS) {
     if (saved[field] !== current[field]) {
       return {
@@ -68,6 +64,9 @@ export function compareHeaders(
         } became ${JSON.stringify(current[field])}); starting over`,
       };
     }
+  }
+  for (const field of REQUEST_FIELDS) {
+    if (saved[field] !== current[field]) return foreign("range");
   }
   return null;
 }

@@ -39,9 +39,6 @@ export interface RunInput {
   onRetry(error: unknown, attempt: number, delayMs: number): void;
 }
 
-/** The journal is compacted when it grows past this many bytes. */
-const COMPACT_AT = 1024 * 1024;
-
 /**
  * Fetch every segment. On success every segment is written and (with a journal) committed. On
  * failure, what was written is committed as far as possible and the first error is thrown.
@@ -59,14 +56,15 @@ export async function runSegments(input: RunInput): Promise<readonly Segment[]> 
   if (input.signal?.aborted) onOuterAbort();
   input.signal?.addEventListener("abort", onOuterAbort, { once: true });
 
-  const minSteal = input.whole ? Infinity : Math.max(2 * tuning.chunkSize, 1024 * 1024);
+  // A tail is worth a new request when it is at least two buffers long.
+  const minSteal = input.whole ? Infinity : 2 * tuning.chunkSize;
   const scheduler = new Scheduler(
     input.segments,
     minSteal,
     (from, end) => new Segment(from, from, end, 0n),
   );
   const committer = input.journal
-    ? new Committer(input.file, input.journal, () => scheduler.segments, COMPACT_AT)
+    ? new Committer(input.file, input.journal, () => scheduler.segments, tuning.journalCompactBytes)
     : null;
   const commitSoon = () => committer?.commit().catch(fail);
   let partsDone = 0;

@@ -56,11 +56,13 @@ export class Scheduler {
       if (s.active && (!victim || s.remaining > victim.remaining)) victim = s;
     }
     if (!victim || victim.remaining < this.#minSteal) return null;
-    // Split what is left in two; keep the cut on a 64 KiB boundary for tidy writes.
+    // Split what is left in two, on a 64 KiB boundary when one falls inside, and only when the
+    // tail is still worth a request of its own.
     const align = 64 * 1024;
     let cut = victim.received + Math.ceil(victim.remaining / 2);
-    cut = Math.min(victim.end - 1, Math.ceil(cut / align) * align);
-    if (cut <= victim.received) return null;
+    const aligned = Math.floor(cut / align) * align;
+    if (aligned > victim.received) cut = aligned;
+    if (victim.end - cut < this.#minSteal / 2) return null;
     const tail = this.#split(cut, victim.end);
     victim.end = cut;
     tail.active = true;

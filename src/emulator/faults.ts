@@ -53,7 +53,16 @@ export function seededRandom(seed: number): () => number {
 /** The faults that act on a response body. */
 export type BodyFaults = Pick<Faults, "dropAfterBytes" | "throttle" | "flipByteAt">;
 
-/** The error a dropped body stream fails with. */
+/**
+ * The error a dropped body stream fails with (`handle()` callers see it; over a port the socket is
+ * destroyed instead).
+ *
+ * @example
+ * ```ts
+ * import { DroppedConnectionError } from "./faults.ts";
+ * console.log(new DroppedConnectionError(10).message); // connection dropped ... after 10 bytes
+ * ```
+ */
 export class DroppedConnectionError extends Error {
   /** @param sent bytes sent before the drop */
   constructor(sent: number) {

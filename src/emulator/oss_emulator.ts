@@ -168,9 +168,31 @@ export class OssEmulator {
     this.#stats = { requests: 0, bytesSent: 0, log: [] };
   }
 
-  /** Answer one request like OSS would. Never throws for a bad request. */
+  /**
+   * Answer one request like OSS would. Never rejects: a failing store gives 500 InternalError.
+   *
+   * @example
+   * ```ts
+   * import { OssEmulator } from "./oss_emulator.ts";
+   * const r = await new OssEmulator().handle(new Request("http://127.0.0.1/bucket/none"));
+   * console.log(r.status); // 404 (NoSuchBucket)
+   * ```
+   */
   async handle(request: Request): Promise<Response> {
     const requestId = this.#nextRequestId();
+    try {
+      return await this.#handle(request, requestId);
+    } catch {
+      return errorResponse(OSS_ERRORS.InternalError, {
+        method: request.method.toUpperCase(),
+        requestId,
+        hostId: request.headers.get("host") ?? "",
+        headers: this.#commonHeaders(requestId),
+      });
+    }
+  }
+
+  async #handle(request: Request, requestId: string): Promise<Response> {
     const index = ++this.#stats.requests;
     const method = request.method.toUpperCase();
     const entry: RequestLogEntry = {

@@ -46,9 +46,14 @@ async function send(response: Response, res: ServerResponse): Promise<void> {
       const { done, value } = await reader.read();
       if (done) break;
       if (!res.write(value)) {
-        await new Promise<void>((r) => {
-          res.once("drain", r);
-          res.once("close", r);
+        await new Promise<void>((resume) => {
+          const done = () => {
+            res.off("drain", done);
+            res.off("close", done);
+            resume();
+          };
+          res.on("drain", done);
+          res.on("close", done);
         });
       }
     }

@@ -167,10 +167,10 @@ class DenoPositionalFile implements PositionalFile {
     return run;
   }
 
-  write(data: Uint8Array, offset: number): Promise<void> {
+  async write(data: Uint8Array, offset: number): Promise<void> {
     checkPosition(offset, "offset");
-    if (this.#closed) return Promise.reject(closedError("write", this.#path));
-    return this.#locked(async () => {
+    if (this.#closed) throw closedError("write", this.#path);
+    return await this.#locked(async () => {
       try {
         await this.#file.seek(offset, Deno.SeekMode.Start);
         let done = 0;
@@ -185,10 +185,10 @@ class DenoPositionalFile implements PositionalFile {
     });
   }
 
-  read(buffer: Uint8Array, offset: number): Promise<number> {
+  async read(buffer: Uint8Array, offset: number): Promise<number> {
     checkPosition(offset, "offset");
-    if (this.#closed) return Promise.reject(closedError("read", this.#path));
-    return this.#locked(async () => {
+    if (this.#closed) throw closedError("read", this.#path);
+    return await this.#locked(async () => {
       try {
         await this.#file.seek(offset, Deno.SeekMode.Start);
         let done = 0;
@@ -211,10 +211,10 @@ class DenoPositionalFile implements PositionalFile {
     return this.#beside("datasync", () => this.#file.syncData());
   }
 
-  truncate(size: number): Promise<void> {
+  async truncate(size: number): Promise<void> {
     checkPosition(size, "size");
-    if (this.#closed) return Promise.reject(closedError("truncate", this.#path));
-    return this.#locked(async () => {
+    if (this.#closed) throw closedError("truncate", this.#path);
+    return await this.#locked(async () => {
       try {
         await this.#file.truncate(size);
       } catch (e) {

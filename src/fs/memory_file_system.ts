@@ -311,7 +311,7 @@ export class MemoryFileSystem implements FileSystem {
    * the durably named file, or `null`. Not counted.
    */
   readDurable(path: string): Uint8Array | null {
-    const e = this.#disk.durable.get(normalize(path));
+    const e = this.#disk.durableEntry(normalize(path));
     return e instanceof Inode ? e.durable.view().slice() : null;
   }
 
@@ -320,15 +320,21 @@ export class MemoryFileSystem implements FileSystem {
     return this.#disk.live.has(normalize(path));
   }
 
-  /** Whether something is durably at `path`. Not counted. */
+  /** Whether something would be at `path` after a crash. Not counted. */
   existsDurable(path: string): boolean {
-    return this.#disk.durable.has(normalize(path));
+    return this.#disk.durableEntry(normalize(path)) !== undefined;
   }
 
-  /** The paths of all files, sorted; `durable: true` lists the durable view. Not counted. */
+  /**
+   * The paths of all files, sorted; `durable: true` lists the files a crash would leave. Not
+   * counted.
+   */
   listFiles(options: { durable?: boolean } = {}): string[] {
-    const names = options.durable ? this.#disk.durable : this.#disk.live;
-    return [...names].filter(([, e]) => e instanceof Inode).map(([p]) => p).sort();
+    const disk = this.#disk;
+    const names = options.durable ? disk.durable : disk.live;
+    return [...names.keys()]
+      .filter((p) => (options.durable ? disk.durableEntry(p) : disk.live.get(p)) instanceof Inode)
+      .sort();
   }
 
   /**
@@ -543,6 +549,12 @@ class Disk {
     }
   }
 
+  /** The durable entry at `p`, if it and all its parents are durable. */
+  durableEntry(p: string): Entry | undefined {
+    for (const a of ancestors(parentOf(p), true)) if (this.durable.get(a) !== DIR) return undefined;
+    return this.durable.get(p);
+  }
+
   used(): number {
     const inodes = new Set<Inode>();
     for (const e of this.live.values()) if (e instanceof Inode) inodes.add(e);
@@ -556,8 +568,11 @@ class Disk {
     const p = normalize(path);
     if (options.create || options.truncate) this.count({ op: "open", path: p });
     this.checkParents(p, "open", path);
-    let e = this.live.get(p);
-    if (e === DIR) throw new FileSystemError("FS_NOT_DIRECTORY", "open", path);
+    const found = this.live.get(p);
+    if (found !== undefined && !(found instanceof Inode)) {
+      throw new FileSystemError("FS_NOT_DIRECTORY", "open", path);
+    }
+    let e = found;
     if (e === undefined) {
       if (!options.create) throw new FileSystemError("FS_NOT_FOUND", "open", path);
       if (this.isReadOnly(p)) throw new FileSystemError("FS_PERMISSION", "open", path);
@@ -577,7 +592,7 @@ class Disk {
     this.checkParents(p, "read", path);
     const e = this.live.get(p);
     if (e === undefined) throw new FileSystemError("FS_NOT_FOUND", "read", path);
-    if (e === DIR) throw new FileSystemError("FS_NOT_DIRECTORY", "read", path);
+    if (!(e instanceof Inode)) throw new FileSystemError("FS_NOT_DIRECTORY", "read", path);
     return e.live.view().slice();
   }
 
@@ -586,7 +601,7 @@ class Disk {
     for (const a of ancestors(parentOf(p), true)) if (this.live.get(a) !== DIR) return null;
     const e = this.live.get(p);
     if (e === undefined) return null;
-    if (e === DIR) return { size: 0, isFile: false, isDirectory: true };
+    if (!(e instanceof Inode)) return { size: 0, isFile: false, isDirectory: true };
     return { size: e.live.size, isFile: true, isDirectory: false };
   }
 

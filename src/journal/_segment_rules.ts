@@ -25,6 +25,8 @@ export class SegmentTable {
   #byStart: Map<number, Segment>;
 
   /**
+   * A table for the range `[rangeStart, rangeEnd)`.
+   *
    * @param rangeStart first byte of the downloaded range
    * @param rangeEnd end (exclusive) of the downloaded range
    * @param segments initial content (trusted)

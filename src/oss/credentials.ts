@@ -77,13 +77,8 @@ export class Credentials {
     return `Credentials(${this.accessKeyId}${this.#token ? ", STS" : ""})`;
   }
 
-  /** Node / Bun `util.inspect`. */
+  /** What `console.log` and `util.inspect` show (all three runtimes honour this symbol). */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.toString();
-  }
-
-  /** Deno `inspect`. */
-  [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
   }
 }
@@ -101,7 +96,11 @@ export interface CredentialsOptions {
 
 const ENV_SETS = [
   ["OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN"],
-  ["ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN"],
+  [
+    "ALIBABA_CLOUD_ACCESS_KEY_ID",
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+    "ALIBABA_CLOUD_SECURITY_TOKEN",
+  ],
 ] as const;
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { escapeKey, encodeQuery } from "./uri_encode.ts";
+import { encodeQuery, escapeKey } from "./uri_encode.ts";
 import { assertBucketName, assertObjectKey } from "./oss_url.ts";
 
 /** How the bucket is placed in the URL. */

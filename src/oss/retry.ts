@@ -5,12 +5,7 @@
  * @module
  */
 
-import {
-  AbortedError,
-  NetworkError,
-  OssServiceError,
-  RetriesExhaustedError,
-} from "../errors.ts";
+import { AbortedError, NetworkError, OssServiceError, RetriesExhaustedError } from "../errors.ts";
 
 /** How hard to retry. */
 export interface RetryPolicy {

@@ -105,7 +105,9 @@ export function v1CanonicalizedResource(
 ): string {
   const extra = new Set(subResources);
   const signed = query
-    .filter(([k]) => V1_SUB_RESOURCES.has(k) || extra.has(k) || k.toLowerCase().startsWith("x-oss-"))
+    .filter(([k]) =>
+      V1_SUB_RESOURCES.has(k) || extra.has(k) || k.toLowerCase().startsWith("x-oss-")
+    )
     .sort((a, b) => compare(a[0], b[0]) || compare(a[1], b[1]))
     .map(([k, v]) => (v === "" ? k : `${k}=${v}`));
   const path = "/" + (bucket ? `${bucket}/` : "") + (key ?? "");
@@ -150,7 +152,7 @@ export interface V1HeaderSignInput {
   method: string;
   /** The request URL (its query is read, decoded). */
   url: URL;
-  /** The request headers; `Date`, `x-oss-date`, `x-oss-security-token` and `Authorization` are set. */
+  /** The request headers; `Date`, `x-oss-security-token` and `Authorization` are set. */
   headers: Headers;
   /** The bucket. */
   bucket?: string;
@@ -163,8 +165,9 @@ export interface V1HeaderSignInput {
 }
 
 /**
- * Signs a request in V1 header mode: sets `Date` and `x-oss-date` (same RFC 1123 value),
- * `x-oss-security-token` with STS, and `Authorization: OSS <ak>:<signature>`.
+ * Signs a request in V1 header mode: sets `Date` (RFC 1123), `x-oss-security-token` with STS, and
+ * `Authorization: OSS <ak>:<signature>`. An `x-oss-date` header already present is what gets signed
+ * on the Date line (OSS gives it precedence over `Date`).
  *
  * @example
  * ```ts
@@ -183,13 +186,12 @@ export async function signHeadersV1(input: V1HeaderSignInput): Promise<void> {
   const date = httpDate((input.now ?? (() => new Date()))());
   headers.delete("authorization");
   headers.set("date", date);
-  headers.set("x-oss-date", date);
   if (credentials.securityToken) headers.set("x-oss-security-token", credentials.securityToken);
   const stringToSign = v1StringToSign({
     method: input.method,
     contentMd5: headers.get("content-md5") ?? "",
     contentType: headers.get("content-type") ?? "",
-    date,
+    date: headers.get("x-oss-date") ?? date, // OSS prefers x-oss-date when both are sent
     headers,
     bucket: input.bucket,
     key: input.key,

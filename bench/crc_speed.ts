@@ -1,0 +1,40 @@
+/**
+ * Throughput of the hashing path alone: CRC-64/XZ (`src/crc64/crc64.ts`, hash-wasm) over a
+ * 64 MiB buffer of pseudo-random bytes, fed in `--chunk` sized updates (the engine feeds one
+ * `chunkSize` buffer at a time) until `--mib` MiB are hashed. Prints one JSON object.
+ *
+ * Usage: `deno run -A bench/crc_speed.ts [--mib 2048] [--chunk 1M]` or `bun bench/crc_speed.ts`
+ *
+ * @module
+ */
+import { createCrc64 } from "../src/crc64/crc64.ts";
+import { ARGS, fillRandom, parseArgs, parseSize, runtimeName, seedState } from "./_util.ts";
+
+const { flags } = parseArgs(ARGS);
+const total = Number(flags.mib ?? 2048) * 1024 * 1024;
+const chunk = parseSize(flags.chunk ?? "1M");
+const buffer = new Uint8Array(64 << 20);
+fillRandom(buffer, seedState(7));
+const hasher = await createCrc64();
+// Warm up the WebAssembly code.
+hasher.update(buffer.subarray(0, 8 << 20));
+hasher.reset();
+const started = performance.now();
+let hashed = 0;
+while (hashed < total) {
+  for (let off = 0; off < buffer.length && hashed < total; off += chunk) {
+    const view = buffer.subarray(off, Math.min(off + chunk, buffer.length));
+    hasher.update(view);
+    hashed += view.length;
+  }
+}
+const digest = hasher.digest();
+const seconds = (performance.now() - started) / 1000;
+console.log(JSON.stringify({
+  runtime: runtimeName(),
+  chunkBytes: chunk,
+  bytes: hashed,
+  seconds,
+  mibPerSec: hashed / 1048576 / seconds,
+  digest: digest.toString(),
+}));

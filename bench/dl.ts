@@ -1,0 +1,44 @@
+/**
+ * The engine without the CLI: call `download()` with explicit tuning and print JSON lines, for the
+ * parameter sweep and as a stand-in when the CLI is missing. With `--progress`, every progress
+ * report is printed as `{"type":"progress",...}`; the end is `{"type":"result",...}` or
+ * `{"type":"error",...}` (exit status 1).
+ *
+ * Usage: `deno run -A bench/dl.ts URL DEST [--part-size 8M] [--concurrency 8] [--chunk-size 1M]
+ * [--commit-bytes 8M] [--commit-interval-ms 1000] [--progress] [--progress-interval-ms 200]`
+ *
+ * @module
+ */
+import process from "node:process";
+import { download, type DownloadOptions } from "../mod.ts";
+import { ARGS, parseArgs, parseSize, runtimeName } from "./_util.ts";
+
+const { positional, flags } = parseArgs(ARGS);
+const [source, destination] = positional;
+if (!source || !destination) {
+  console.error("usage: dl.ts URL DEST [--part-size 8M] [--concurrency 8] [--chunk-size 1M] ...");
+  process.exit(2);
+}
+const size = (name: string): number | undefined =>
+  flags[name] === undefined ? undefined : parseSize(flags[name]);
+const options: DownloadOptions = {
+  source,
+  destination,
+  partSize: size("part-size"),
+  concurrency: size("concurrency"),
+  chunkSize: size("chunk-size"),
+  commitBytes: size("commit-bytes"),
+  commitIntervalMs: size("commit-interval-ms"),
+  progressIntervalMs: size("progress-interval-ms"),
+};
+if (flags.progress === "true") {
+  options.onProgress = (p) => console.log(JSON.stringify({ type: "progress", ...p }));
+}
+try {
+  const result = await download(options);
+  console.log(JSON.stringify({ type: "result", runtime: runtimeName(), ...result }));
+} catch (error) {
+  const e = error as { code?: string; message?: string };
+  console.log(JSON.stringify({ type: "error", code: e.code ?? null, message: e.message }));
+  process.exit(1);
+}

@@ -1,0 +1,40 @@
+/**
+ * Write `SIZE_MIB` MiB of seeded pseudo-random bytes to `PATH` and print its CRC-64/XZ (computed
+ * with the project's `src/crc64/crc64.ts`) as JSON: `{"path", "bytes", "crc64"}`.
+ *
+ * Usage: `deno run -A bench/make_object.ts PATH SIZE_MIB [--seed N]`
+ *
+ * @module
+ */
+import { open } from "node:fs/promises";
+import { createCrc64 } from "../src/crc64/crc64.ts";
+import { ARGS, fillRandom, parseArgs, seedState } from "./_util.ts";
+
+const { positional, flags } = parseArgs(ARGS);
+const [path, sizeText] = positional;
+if (!path || !sizeText) {
+  console.error("usage: make_object.ts PATH SIZE_MIB [--seed N]");
+  throw new Error("missing arguments");
+}
+const bytes = Math.round(Number(sizeText) * 1024 * 1024);
+const state = seedState(Number(flags.seed ?? 20240601));
+const block = new Uint8Array(4 << 20);
+const hasher = await createCrc64();
+const file = await open(path, "w");
+try {
+  for (let done = 0; done < bytes;) {
+    const n = Math.min(block.length, bytes - done);
+    const view = block.subarray(0, n);
+    fillRandom(view, state);
+    hasher.update(view);
+    let off = 0;
+    while (off < n) {
+      const { bytesWritten } = await file.write(view, off, n - off, done + off);
+      off += bytesWritten;
+    }
+    done += n;
+  }
+} finally {
+  await file.close();
+}
+console.log(JSON.stringify({ path, bytes, crc64: hasher.digest().toString() }));

@@ -1,0 +1,174 @@
+/**
+ * Exit codes of the CLI, and the mapping from an error to its exit code and to the one or two
+ * lines a person reads.
+ *
+ * @module
+ */
+import { OssdlError, OssServiceError } from "../errors.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** The exit codes, documented in `--help` and the README. */
+export const EXIT = {
+  /** The download finished and was verified (or the command succeeded). */
+  OK: 0,
+  /** Anything unexpected (a bug: run with --debug and report it). */
+  UNEXPECTED: 1,
+  /** Bad arguments. */
+  USAGE: 2,
+  /** OSS (or the HTTP server) answered with an error: access denied, bad signature, ... */
+  SERVICE: 3,
+  /** The bucket, object or version does not exist (404). */
+  NOT_FOUND: 4,
+  /** The object changed on the server during the download. */
+  OBJECT_CHANGED: 5,
+  /** The CRC-64 of the bytes did not match the server's. */
+  INTEGRITY: 6,
+  /** A file-system error: disk full, permission denied, missing directory. */
+  FILE_SYSTEM: 7,
+  /** The network failed, or retries ran out. */
+  NETWORK: 8,
+  /** The server broke the protocol (wrong Content-Range, missing headers). */
+  PROTOCOL: 9,
+  /** A checkpoint journal is damaged (`status`). */
+  JOURNAL: 10,
+  /** Interrupted by SIGINT (Ctrl-C); run again to resume. */
+  SIGINT: 130,
+  /** Interrupted by SIGTERM; run again to resume. */
+  SIGTERM: 143,
+} as const;
+
+/** The table printed by `--help`: code and meaning. */
+export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
+  [EXIT.OK, "success (download complete and verified when the server gives a CRC-64)"],
+  [EXIT.UNEXPECTED, "unexpected failure (run with --debug and report it)"],
+  [EXIT.USAGE, "bad arguments"],
+  [EXIT.SERVICE, "OSS service error (AccessDenied, SignatureDoesNotMatch, 5xx, ...)"],
+  [EXIT.NOT_FOUND, "not found: NoSuchKey, NoSuchBucket, NoSuchVersion or HTTP 404"],
+  [EXIT.OBJECT_CHANGED, "the object changed on the server during the download"],
+  [EXIT.INTEGRITY, "CRC-64 mismatch: the data was corrupted, nothing was kept"],
+  [EXIT.FILE_SYSTEM, "file-system error (disk full, permission denied, no such directory)"],
+  [EXIT.NETWORK, "network error, or retries exhausted"],
+  [EXIT.PROTOCOL, "the server broke the protocol (not OSS-like)"],
+  [EXIT.JOURNAL, "the checkpoint journal is damaged (status)"],
+  [EXIT.SIGINT, "interrupted by SIGINT (Ctrl-C); run the same command to resume"],
+  [EXIT.SIGTERM, "interrupted by SIGTERM; run the same command to resume"],
+];
+
+const NOT_FOUND_CODES = ["NoSuchKey", "NoSuchBucket", "NoSuchVersion"];
+
+/**
+ * The exit code for an error thrown by a command.
+ *
+ * @example
+ * ```ts
+ * import { exitCodeFor } from "./exit_codes.ts";
+ * import { IntegrityError } from "../errors.ts";
+ * exitCodeFor(new IntegrityError(1n, 2n)); // 6
+ * exitCodeFor(new Error("bug")); // 1
+ * ```
+ */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError) return EXIT.USAGE;
+  if (error instanceof OssServiceError) {
+    return NOT_FOUND_CODES.includes(error.ossCode) || (error.ossCode === "" && error.status === 404)
+      ? EXIT.NOT_FOUND
+      : EXIT.SERVICE;
+  }
+  if (error instanceof OssdlError) {
+    switch (error.code) {
+      case "OSS_SERVICE_ERROR":
+        return EXIT.SERVICE;
+      case "OBJECT_CHANGED":
+        return EXIT.OBJECT_CHANGED;
+      case "INTEGRITY_MISMATCH":
+        return EXIT.INTEGRITY;
+      case "JOURNAL_DAMAGED":
+        return EXIT.JOURNAL;
+      case "FS_NO_SPACE":
+      case "FS_PERMISSION":
+      case "FS_NOT_FOUND":
+      case "FS_NOT_DIRECTORY":
+      case "FS_ERROR":
+        return EXIT.FILE_SYSTEM;
+      case "NETWORK_ERROR":
+      case "RETRIES_EXHAUSTED":
+        return EXIT.NETWORK;
+      case "PROTOCOL_ERROR":
+        return EXIT.PROTOCOL;
+      case "ABORTED":
+        return EXIT.SIGINT;
+    }
+  }
+  // download() reports bad option values (bucket name, range past the end) as TypeError or
+  // RangeError, per the project's style.
+  if (error instanceof TypeError || error instanceof RangeError) return EXIT.USAGE;
+  return EXIT.UNEXPECTED;
+}
+
+/** What the CLI prints for an error: `error: <message>` and, when there is one, `hint: <hint>`. */
+export interface ErrorReport {
+  /** The exit code. */
+  exitCode: number;
+  /** The stable code (`OssdlError.code`, `USAGE`, or `UNEXPECTED`). */
+  code: string;
+  /** One line, no secrets masked yet. */
+  message: string;
+  /** What to do next, or `null`. */
+  hint: string | null;
+}
+
+/** What `describeError` needs to know about the run. */
+export interface ErrorContext {
+  /** The source was `oss://` (not a URL). */
+  ossSource?: boolean;
+  /** Credentials were found in the environment. */
+  hasCredentials?: boolean;
+}
+
+/**
+ * Turns an error into the exit code, the message and the hint the CLI prints. A 403 on an
+ * `oss://` source with no credentials in the environment gets a hint about setting them.
+ *
+ * @example
+ * ```ts
+ * import { describeError } from "./exit_codes.ts";
+ * import { OssServiceError } from "../errors.ts";
+ * const e = new OssServiceError({
+ *   status: 403, ossCode: "AccessDenied", ossMessage: "denied", requestId: "R", ec: "",
+ * });
+ * describeError(e, { ossSource: true, hasCredentials: false }).hint;
+ * // "no credentials were found: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET ..."
+ * ```
+ */
+export function describeError(error: unknown, context: ErrorContext = {}): ErrorReport {
+  const exitCode = exitCodeFor(error);
+  const message = oneLine(error instanceof Error ? error.message : String(error));
+  if (error instanceof UsageError) {
+    return { exitCode, code: "USAGE", message, hint: error.hint };
+  }
+  if (error instanceof OssdlError) {
+    let hint: string = error.hint;
+    if (
+      error instanceof OssServiceError && error.status === 403 && context.ossSource &&
+      context.hasCredentials === false
+    ) {
+      hint = "no credentials were found: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET " +
+        "(and OSS_SESSION_TOKEN for STS), or download with a presigned URL";
+    }
+    return { exitCode, code: error.code, message, hint: oneLine(hint) };
+  }
+  if (exitCode === EXIT.USAGE) {
+    return { exitCode, code: "USAGE", message, hint: "run with --help to see the usage" };
+  }
+  const name = error instanceof Error ? `${error.name}: ` : "";
+  return {
+    exitCode,
+    code: "UNEXPECTED",
+    message: `${name}${message}`,
+    hint: "this looks like a bug: run again with --debug and report the output",
+  };
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
+}

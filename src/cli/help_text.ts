@@ -1,0 +1,86 @@
+/**
+ * The text of `--help` and the one-line usage shown with argument errors.
+ *
+ * @module
+ */
+import { DEFAULTS } from "../download/options.ts";
+import { EXIT_CODE_TABLE } from "./exit_codes.ts";
+import { formatBytes } from "./format_units.ts";
+
+/**
+ * The one-line usage of the download command.
+ *
+ * @example
+ * ```ts
+ * import { USAGE } from "./help_text.ts";
+ * console.log(USAGE);
+ * ```
+ */
+export const USAGE = "usage: ossdl [get] <source> <destination> [options]  (ossdl --help for more)";
+
+/**
+ * The full help, given how the program was started (e.g. `deno run -A cli.ts`).
+ *
+ * @example
+ * ```ts
+ * import { helpText } from "./help_text.ts";
+ * console.log(helpText("ossdl", "0.1.0"));
+ * ```
+ */
+export function helpText(program: string, version: string): string {
+  const codes = EXIT_CODE_TABLE.map(([code, text]) => `  ${String(code).padStart(3)}  ${text}`);
+  return `ossdl ${version}: resumable, parallel, CRC-64-verified downloads from Alibaba Cloud OSS
+
+Usage:
+  ${program} [get] <source> <destination> [options]
+  ${program} serve [--root DIR] [--port N] [--host ADDR] [--access-key-id ID --access-key-secret S [--security-token T]]
+  ${program} crc64 <file>
+  ${program} status <checkpoint>
+  ${program} demo [--size SIZE] [destination]
+
+get: download <source> to <destination> (a file, or a directory to keep the key's name).
+  <source> is oss://BUCKET/KEY, or an http(s) URL (presigned, public, or any server with Range).
+  Kill it at any moment and run the same command again: it resumes from the last durable byte.
+  The file appears only when complete and its CRC-64 matches the server's.
+
+  --endpoint URL            OSS endpoint, e.g. oss-cn-hangzhou.aliyuncs.com or http://127.0.0.1:9000
+                            (default: derived from --region)
+  --region ID               region id, e.g. cn-hangzhou (needed for V4 signing)
+  --signature-version V     v1 or v4 (default: v4)
+  --path-style              path-style addressing (default: off; automatic for IPs and localhost)
+  --version-id ID           download this version of the object
+  --range START-END         only bytes START..END, inclusive offsets as in HTTP; END optional
+                            (default: the whole object)
+  --part-size SIZE          bytes per part (default: ${formatBytes(DEFAULTS.partSize)})
+  --concurrency N           parts fetched at once, 1-256 (default: ${DEFAULTS.concurrency})
+  --checkpoint PATH         the journal (default: <destination>.ossdl-journal)
+  --no-resume               ignore an existing journal and start over (default: resume)
+  -q, --quiet               print nothing on success
+  --json                    print JSON lines on stdout: progress (at most 4/s), notices, and a
+                            final record with "done": true
+  --debug                   print stack traces of errors
+  -h, --help                show this help
+  --version                 print the version
+
+  SIZE is bytes, or a number with a binary unit: K, KiB, M, MiB, G, GiB, T, TiB (any case);
+  every unit is binary, so 8M = 8MB = 8MiB = 8388608 bytes.
+
+  Credentials come from OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and OSS_SESSION_TOKEN (or
+  ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN);
+  with none, requests are anonymous. Presigned URLs need none. Secrets are never printed.
+
+serve: serve the directory ROOT (each sub-directory is a bucket) like OSS, with ranges, CRC-64
+  and signatures. --root DIR (default: .), --port N (default: 9000), --host ADDR (default:
+  127.0.0.1); with --access-key-id and --access-key-secret every request must be signed.
+  Stops on Ctrl-C or SIGTERM with exit status 0.
+crc64: print a file's CRC-64/XZ as OSS writes it in x-oss-hash-crc64ecma (decimal).
+status: show what an interrupted download has done, from its checkpoint journal (offline).
+  --json prints it as one JSON object.
+demo: serve a generated object (--size, default 64MiB) from the built-in emulator on
+  127.0.0.1 and download it with progress and verification (into a temporary directory that
+  is removed, or into the destination given).
+
+Exit status:
+${codes.join("\n")}
+`;
+}

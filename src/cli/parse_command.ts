@@ -1,0 +1,378 @@
+/**
+ * From the command-line arguments to a {@linkcode Command}: which subcommand, with which options,
+ * all validated. Pure: no I/O, every problem is a {@linkcode UsageError} (exit status 2).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { type ByteRange, parseRange } from "./parse_range.ts";
+import { parseSize } from "./parse_size.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** How the download command reports. */
+export type OutputMode = "normal" | "quiet" | "json";
+
+/** `get`: download an object. */
+export interface GetCommand {
+  /** The subcommand. */
+  kind: "get";
+  /** `oss://bucket/key` or an http(s) URL. */
+  source: string;
+  /** File or directory to write. */
+  destination: string;
+  /** `--endpoint`. */
+  endpoint?: string;
+  /** `--region`. */
+  region?: string;
+  /** `--signature-version`. */
+  signatureVersion: "v1" | "v4";
+  /** `--path-style`. */
+  pathStyle?: boolean;
+  /** `--version-id`. */
+  versionId?: string;
+  /** `--range`, as `[start, end)`. */
+  range?: ByteRange;
+  /** `--part-size` in bytes. */
+  partSize?: number;
+  /** `--concurrency`. */
+  concurrency?: number;
+  /** `--checkpoint`. */
+  checkpoint?: string;
+  /** `false` with `--no-resume`. */
+  resume: boolean;
+  /** `--quiet`, `--json` or neither. */
+  output: OutputMode;
+  /** `--debug`. */
+  debug: boolean;
+}
+
+/** `serve`: serve a directory like OSS. */
+export interface ServeCommand {
+  /** The subcommand. */
+  kind: "serve";
+  /** `--root`. @default "." */
+  root: string;
+  /** `--port`. @default 9000 */
+  port: number;
+  /** `--host`. @default "127.0.0.1" */
+  host: string;
+  /** Required signature credentials, when given. */
+  credentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
+  /** `--debug`. */
+  debug: boolean;
+}
+
+/** `crc64 <file>`. */
+export interface Crc64Command {
+  /** The subcommand. */
+  kind: "crc64";
+  /** The file to hash. */
+  file: string;
+  /** `--debug`. */
+  debug: boolean;
+}
+
+/** `status <checkpoint>`. */
+export interface StatusCommand {
+  /** The subcommand. */
+  kind: "status";
+  /** The journal (or the destination whose default journal to read). */
+  checkpoint: string;
+  /** `--json`. */
+  json: boolean;
+  /** `--debug`. */
+  debug: boolean;
+}
+
+/** `demo [--size SIZE] [destination]`. */
+export interface DemoCommand {
+  /** The subcommand. */
+  kind: "demo";
+  /** Object size in bytes. @default 67108864 */
+  size: number;
+  /** Where to write; a temporary directory when absent. */
+  destination?: string;
+  /** `--part-size`. */
+  partSize?: number;
+  /** `--concurrency`. */
+  concurrency?: number;
+  /** `--quiet`, `--json` or neither. */
+  output: OutputMode;
+  /** `--debug`. */
+  debug: boolean;
+}
+
+/** `--help` or `--version`. */
+export interface InfoCommand {
+  /** What to print. */
+  kind: "help" | "version";
+}
+
+/** Every command the CLI runs. */
+export type Command =
+  | GetCommand
+  | ServeCommand
+  | Crc64Command
+  | StatusCommand
+  | DemoCommand
+  | InfoCommand;
+
+/** The subcommand names (a source is never one of them: it has a scheme). */
+export const SUBCOMMANDS = ["get", "serve", "crc64", "status", "demo"] as const;
+
+type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
+
+const COMMON: OptionSpec = {
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+  debug: { type: "boolean" },
+};
+
+const GET_OPTIONS: OptionSpec = {
+  ...COMMON,
+  endpoint: { type: "string" },
+  region: { type: "string" },
+  "signature-version": { type: "string" },
+  "path-style": { type: "boolean" },
+  "version-id": { type: "string" },
+  range: { type: "string" },
+  "part-size": { type: "string" },
+  concurrency: { type: "string" },
+  checkpoint: { type: "string" },
+  "no-resume": { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+  json: { type: "boolean" },
+};
+
+const SERVE_OPTIONS: OptionSpec = {
+  ...COMMON,
+  root: { type: "string" },
+  port: { type: "string" },
+  host: { type: "string" },
+  "access-key-id": { type: "string" },
+  "access-key-secret": { type: "string" },
+  "security-token": { type: "string" },
+};
+
+const DEMO_OPTIONS: OptionSpec = {
+  ...COMMON,
+  size: { type: "string" },
+  "part-size": { type: "string" },
+  concurrency: { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  json: { type: "boolean" },
+};
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(args: string[], options: OptionSpec): { values: Values; positionals: string[] } {
+  try {
+    const r = parseArgs({ args, options, allowPositionals: true, strict: true });
+    return { values: r.values as Values, positionals: r.positionals };
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    // Node adds a sentence about "--" to unknown options; keep the first one.
+    throw new UsageError(text.split(". ")[0].replace(/\.$/, ""));
+  }
+}
+
+function str(values: Values, name: string): string | undefined {
+  const v = values[name];
+  if (typeof v !== "string") return undefined;
+  if (v === "") throw new UsageError(`--${name} needs a value`);
+  return v;
+}
+
+/**
+ * Parses `--concurrency` (an integer from 1 to 256).
+ *
+ * @example
+ * ```ts
+ * import { parseConcurrency } from "./parse_command.ts";
+ * parseConcurrency("8"); // 8
+ * ```
+ */
+export function parseConcurrency(text: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 256) {
+    throw new UsageError(
+      `bad --concurrency ${JSON.stringify(text)}`,
+      "give a whole number from 1 to 256",
+    );
+  }
+  return n;
+}
+
+function parsePort(text: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new UsageError(`bad --port ${JSON.stringify(text)}`, "give a port from 0 to 65535");
+  }
+  return n;
+}
+
+function outputMode(values: Values): OutputMode {
+  if (values.quiet && values.json) {
+    throw new UsageError("--quiet and --json cannot be used together");
+  }
+  return values.json ? "json" : values.quiet ? "quiet" : "normal";
+}
+
+function expectPositionals(positionals: string[], names: string[], command: string): void {
+  if (positionals.length < names.length) {
+    throw new UsageError(
+      `missing ${names.slice(positionals.length).map((n) => `<${n}>`).join(" and ")}`,
+      `usage: ossdl ${command}${names.map((n) => ` <${n}>`).join("")}; see --help`,
+    );
+  }
+  if (positionals.length > names.length) {
+    throw new UsageError(
+      `unexpected argument ${JSON.stringify(positionals[names.length])}`,
+      `usage: ossdl ${command}${names.map((n) => ` <${n}>`).join("")}; quote paths with spaces`,
+    );
+  }
+}
+
+function parseGet(args: string[]): Command {
+  const { values, positionals } = parse(args, GET_OPTIONS);
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  if (positionals.length === 0) {
+    throw new UsageError("missing <source> and <destination>", "usage: ossdl [get] <source> <destination> [options]; see --help");
+  }
+  const [source, destination] = positionals;
+  if (!/^(oss|https?):\/\//i.test(source)) {
+    throw new UsageError(
+      `bad source ${JSON.stringify(source)}`,
+      "the source is oss://BUCKET/KEY or an http(s) URL",
+    );
+  }
+  expectPositionals(positionals, ["source", "destination"], "[get]");
+  if (destination === "") throw new UsageError("the destination is empty");
+  const version = str(values, "signature-version");
+  if (version !== undefined && version !== "v1" && version !== "v4") {
+    throw new UsageError(
+      `unknown --signature-version ${JSON.stringify(version)}`,
+      "use v1 or v4",
+    );
+  }
+  const range = str(values, "range");
+  const partSize = str(values, "part-size");
+  const concurrency = str(values, "concurrency");
+  return {
+    kind: "get",
+    source,
+    destination,
+    endpoint: str(values, "endpoint"),
+    region: str(values, "region"),
+    signatureVersion: version ?? "v4",
+    pathStyle: values["path-style"] ? true : undefined,
+    versionId: str(values, "version-id"),
+    range: range === undefined ? undefined : parseRange(range),
+    partSize: partSize === undefined ? undefined : parseSize(partSize, "--part-size"),
+    concurrency: concurrency === undefined ? undefined : parseConcurrency(concurrency),
+    checkpoint: str(values, "checkpoint"),
+    resume: !values["no-resume"],
+    output: outputMode(values),
+    debug: values.debug === true,
+  };
+}
+
+function parseServe(args: string[]): Command {
+  const { values, positionals } = parse(args, SERVE_OPTIONS);
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  expectPositionals(positionals, [], "serve [options]");
+  const id = str(values, "access-key-id");
+  const secret = str(values, "access-key-secret");
+  const token = str(values, "security-token");
+  if ((id === undefined) !== (secret === undefined)) {
+    throw new UsageError("--access-key-id and --access-key-secret go together");
+  }
+  if (token !== undefined && id === undefined) {
+    throw new UsageError("--security-token needs --access-key-id and --access-key-secret");
+  }
+  const port = str(values, "port");
+  return {
+    kind: "serve",
+    root: str(values, "root") ?? ".",
+    port: port === undefined ? 9000 : parsePort(port),
+    host: str(values, "host") ?? "127.0.0.1",
+    credentials: id !== undefined && secret !== undefined
+      ? { accessKeyId: id, accessKeySecret: secret, securityToken: token }
+      : undefined,
+    debug: values.debug === true,
+  };
+}
+
+function parseCrc64(args: string[]): Command {
+  const { values, positionals } = parse(args, COMMON);
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  expectPositionals(positionals, ["file"], "crc64");
+  return { kind: "crc64", file: positionals[0], debug: values.debug === true };
+}
+
+function parseStatus(args: string[]): Command {
+  const { values, positionals } = parse(args, { ...COMMON, json: { type: "boolean" } });
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  expectPositionals(positionals, ["checkpoint"], "status");
+  return {
+    kind: "status",
+    checkpoint: positionals[0],
+    json: values.json === true,
+    debug: values.debug === true,
+  };
+}
+
+function parseDemo(args: string[]): Command {
+  const { values, positionals } = parse(args, DEMO_OPTIONS);
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  if (positionals.length > 1) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+  }
+  const size = str(values, "size");
+  const partSize = str(values, "part-size");
+  const concurrency = str(values, "concurrency");
+  return {
+    kind: "demo",
+    size: size === undefined ? 64 * 1024 * 1024 : parseSize(size, "--size"),
+    destination: positionals[0],
+    partSize: partSize === undefined ? undefined : parseSize(partSize, "--part-size"),
+    concurrency: concurrency === undefined ? undefined : parseConcurrency(concurrency),
+    output: outputMode(values),
+    debug: values.debug === true,
+  };
+}
+
+/**
+ * Parses the command line (the arguments after the program).
+ *
+ * @throws {UsageError} for any bad argument
+ *
+ * @example
+ * ```ts
+ * import { parseCommand } from "./parse_command.ts";
+ * const c = parseCommand(["oss://bucket/big.bin", "./big.bin", "--part-size", "16MiB"]);
+ * if (c.kind === "get") console.log(c.partSize); // 16777216
+ * ```
+ */
+export function parseCommand(args: readonly string[]): Command {
+  const [first, ...rest] = args;
+  switch (first) {
+    case "get":
+      return parseGet(rest);
+    case "serve":
+      return parseServe(rest);
+    case "crc64":
+      return parseCrc64(rest);
+    case "status":
+      return parseStatus(rest);
+    case "demo":
+      return parseDemo(rest);
+    default:
+      return parseGet([...args]);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Runs one `download()` for the CLI: progress and notices through a {@linkcode Reporter},
+ * SIGINT/SIGTERM through an `AbortController` (a second signal exits at once), errors to exit
+ * codes and messages with secrets masked.
+ *
+ * @module
+ */
+import { download } from "../download/download.ts";
+import type { DownloadOptions, DownloadResult } from "../download/options.ts";
+import type { CliIo, CliSignal } from "./cli_io.ts";
+import { describeError, EXIT } from "./exit_codes.ts";
+import { maskSecrets } from "./mask_secrets.ts";
+import type { OutputMode } from "./parse_command.ts";
+import { Reporter } from "./reporter.ts";
+
+/** Environment variables whose values are secrets. */
+export const SECRET_ENV = [
+  "OSS_ACCESS_KEY_SECRET",
+  "OSS_SESSION_TOKEN",
+  "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+  "ALIBABA_CLOUD_SECURITY_TOKEN",
+] as const;
+
+/** How to run and report a download. */
+export interface RunDownloadInput {
+  /** The process. */
+  io: CliIo;
+  /** The download (signal, onProgress, onNotice and env are filled in). */
+  options: DownloadOptions;
+  /** `normal`, `quiet` or `json`. */
+  output: OutputMode;
+  /** Print stack traces. */
+  debug: boolean;
+  /** The command that resumes this download, for the interruption message. */
+  resumeCommand: string;
+  /** Secret values to mask in everything printed, besides those in the environment. */
+  secrets?: readonly string[];
+}
+
+/** The outcome: the exit code, and the result when the download finished. */
+export interface RunDownloadOutcome {
+  /** 0 on success. */
+  exitCode: number;
+  /** The result, on success. */
+  result: DownloadResult | null;
+}
+
+/**
+ * Runs a download and reports it; never throws.
+ *
+ * @example
+ * ```ts ignore
+ * import { runDownload } from "./run_download.ts";
+ * import { processIo } from "./runtime_io.ts";
+ * const io = processIo();
+ * const { exitCode } = await runDownload({
+ *   io, output: "normal", debug: false, resumeCommand: "ossdl oss://b/k out",
+ *   options: { source: "oss://b/k", destination: "out" },
+ * });
+ * ```
+ */
+export async function runDownload(input: RunDownloadInput): Promise<RunDownloadOutcome> {
+  const { io, options, output, debug } = input;
+  const literals = [...SECRET_ENV.map((n) => io.env(n)), ...(input.secrets ?? [])];
+  const mask = (text: string) => maskSecrets(text, literals);
+  const reporter = new Reporter({
+    mode: output,
+    tty: io.stderrIsTty,
+    writeOut: (t) => io.writeOut(t),
+    writeErr: (t) => io.writeErr(t),
+    columns: () => io.columns(),
+    mask,
+  });
+  const controller = new AbortController();
+  let stoppedBy: CliSignal | null = null;
+  const exitCodeOf = (s: CliSignal) => s === "SIGINT" ? EXIT.SIGINT : EXIT.SIGTERM;
+  const onSignal = (signal: CliSignal) => () => {
+    if (stoppedBy !== null) {
+      io.writeErr(`\n${signal} again: exiting now\n`);
+      io.exitNow(exitCodeOf(signal));
+    }
+    stoppedBy = signal;
+    controller.abort();
+  };
+  const unsubscribe = [
+    io.onSignal("SIGINT", onSignal("SIGINT")),
+    io.onSignal("SIGTERM", onSignal("SIGTERM")),
+  ];
+  try {
+    const result = await download({
+      env: (name) => io.env(name),
+      ...options,
+      signal: controller.signal,
+      onProgress: (p) => reporter.progress(p),
+      onNotice: (n) => reporter.notice(n),
+    });
+    reporter.done(result);
+    return { exitCode: EXIT.OK, result };
+  } catch (error) {
+    if (stoppedBy !== null) {
+      const code = exitCodeOf(stoppedBy);
+      reporter.interrupted(stoppedBy, code, input.resumeCommand);
+      return { exitCode: code, result: null };
+    }
+    const source = typeof options.source === "string" ? options.source : "oss://";
+    const report = describeError(error, {
+      ossSource: /^oss:\/\//i.test(source),
+      hasCredentials: options.credentials !== undefined ||
+        Boolean(io.env("OSS_ACCESS_KEY_ID") || io.env("ALIBABA_CLOUD_ACCESS_KEY_ID")),
+    });
+    reporter.failed(report, debug ? debugText(error) : undefined);
+    return { exitCode: report.exitCode, result: null };
+  } finally {
+    for (const off of unsubscribe) off();
+  }
+}
+
+/**
+ * The stack trace and the chain of causes of an error, for `--debug`.
+ *
+ * @example
+ * ```ts
+ * import { debugText } from "./run_download.ts";
+ * console.log(debugText(new Error("outer", { cause: new Error("inner") })));
+ * ```
+ */
+export function debugText(error: unknown): string {
+  const lines: string[] = [];
+  let e: unknown = error;
+  for (let depth = 0; e !== undefined && depth < 5; depth++) {
+    const prefix = depth === 0 ? "" : "caused by: ";
+    lines.push(prefix + (e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e)));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,56 @@
+/**
+ * `ossdl serve`: serve a directory like OSS (each sub-directory a bucket) until SIGINT/SIGTERM.
+ *
+ * @module
+ */
+import { serveDirectory } from "../emulator/serve_directory.ts";
+import { defaultFileSystem } from "../fs/default_file_system.ts";
+import type { CliIo } from "./cli_io.ts";
+import type { ServeCommand } from "./parse_command.ts";
+import { UsageError } from "./usage_error.ts";
+
+/**
+ * Serves until a signal arrives, then closes the server and returns 0.
+ *
+ * @example
+ * ```ts ignore
+ * import { runServe } from "./serve_command.ts";
+ * import { processIo } from "./runtime_io.ts";
+ * const io = processIo();
+ * await io.exit(await runServe({ kind: "serve", root: ".", port: 9000, host: "127.0.0.1", debug: false }, io));
+ * ```
+ */
+export async function runServe(command: ServeCommand, io: CliIo): Promise<number> {
+  const fs = await defaultFileSystem();
+  const info = await fs.stat(command.root);
+  if (!info?.isDirectory) {
+    throw new UsageError(
+      `--root ${JSON.stringify(command.root)} is not a directory`,
+      "give a directory whose sub-directories are the buckets",
+    );
+  }
+  const server = await serveDirectory(command.root, {
+    port: command.port,
+    hostname: command.host,
+    credentials: command.credentials,
+  });
+  const access = command.credentials
+    ? `signed requests only (access key id ${command.credentials.accessKeyId})`
+    : "anonymous access";
+  io.writeOut(
+    `serving ${command.root} at ${server.url} (each sub-directory is a bucket; ${access})\n` +
+      `try: ${io.program} oss://BUCKET/KEY ./KEY --endpoint ${server.url}\n` +
+      `press Ctrl-C to stop\n`,
+  );
+  const signal = await new Promise<string>((resolve) => {
+    const offs = (["SIGINT", "SIGTERM"] as const).map((s) =>
+      io.onSignal(s, () => {
+        for (const off of offs) off();
+        resolve(s);
+      })
+    );
+  });
+  await server.close();
+  io.writeErr(`${signal}: stopped\n`);
+  return 0;
+}
