@@ -1,7 +1,8 @@
 /**
  * Bytes fetched again after a crash: run a download command that prints JSON lines (the CLI with
  * `--json`, or `bench/dl.ts --progress`), SIGKILL it once its progress passes `--kill-at` of the
- * object (or, when it prints no progress, after `--kill-at` × `--expected-seconds`), run the same
+ * object (or, as a fallback when its progress never shows it, after `(1 + kill-at) / 2` ×
+ * `--expected-seconds`), run the same
  * command again to completion and compare.
  *
  * - `receivedAtKill`: the last progress `bytesDone` seen before the kill (a lower bound of what the
@@ -53,6 +54,7 @@ interface RunOutcome {
   lastProgress: Json | null;
   result: Json | null;
   killed: boolean;
+  killedBy: "progress" | "timer" | null;
   seconds: number;
   lines: number;
 }
@@ -67,17 +69,19 @@ function run(kill: boolean): Promise<RunOutcome> {
       lastProgress: null,
       result: null,
       killed: false,
+      killedBy: null,
       seconds: 0,
       lines: 0,
     };
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const doKill = () => {
+    const doKill = (by: "progress" | "timer") => {
       if (out.killed) return;
       out.killed = true;
+      out.killedBy = by;
       child.kill("SIGKILL");
     };
     if (kill && expectedSeconds !== null) {
-      timer = setTimeout(doKill, expectedSeconds * killAt * 1000);
+      timer = setTimeout(() => doKill("timer"), expectedSeconds * (1 + killAt) / 2 * 1000);
     }
     createInterface({ input: child.stdout! }).on("line", (line) => {
       out.lines++;
@@ -93,7 +97,9 @@ function run(kill: boolean): Promise<RunOutcome> {
       const p = find(obj, isProgress);
       if (p && !out.killed) {
         out.lastProgress = p;
-        if (kill && (p.bytesDone as number) >= killAt * (p.bytesTotal as number)) doKill();
+        if (kill && (p.bytesDone as number) >= killAt * (p.bytesTotal as number)) {
+          doKill("progress");
+        }
       }
     });
     child.on("error", reject);
@@ -133,7 +139,7 @@ console.log(JSON.stringify({
   command: command.join(" "),
   size,
   killAt,
-  killedBy: first.lastProgress ? "progress" : "timer",
+  killedBy: first.killedBy,
   firstRun: {
     killed: first.killed,
     signal: first.signal,
@@ -150,7 +156,10 @@ console.log(JSON.stringify({
     bytesFetched,
     verified: result.verified ?? null,
   },
-  refetched: receivedAtKill === null ? null : receivedAtKill - resumedBytes,
+  // Only meaningful when the kill followed a progress report (a timer kill leaves it stale).
+  refetched: receivedAtKill === null || first.killedBy !== "progress"
+    ? null
+    : Math.max(0, receivedAtKill - resumedBytes),
   refetchedUpperBound: sentAtKill === null ? null : sentAtKill - resumedBytes,
   overFetch: bytesFetched + resumedBytes - size,
 }));

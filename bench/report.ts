@@ -24,6 +24,7 @@ interface Run {
   sysS: number;
   maxRssKiB: number;
   leftoverFiles: number;
+  load1?: number;
   command: string;
   result: Json | null;
 }
@@ -108,6 +109,11 @@ lines.push(
   } GiB RAM, kernel ${machine.kernel}, disk ${machine.disk}; deno ${machine.deno}, bun ${machine.bun}, ` +
     `curl ${machine.curl}, aria2 ${machine.aria2}`,
 );
+lines.push(
+  `load average (1 min) before each run: median ${
+    fmt(median(runs.map((r) => r.load1 ?? NaN).filter(Number.isFinite)), 2)
+  }, max ${fmt(Math.max(...runs.map((r) => r.load1 ?? 0)), 2)} (other work on the machine)`,
+);
 lines.push("");
 lines.push(
   "| tool | ok runs | MiB/s (median) | × aria2c | MiB/s incl. sync | × aria2c | CPU s/GiB | × aria2c | peak RSS MiB | × aria2c |",
@@ -187,12 +193,20 @@ if (Object.keys(kills).length) {
 }
 
 // Targets.
-const targets: Json[] = [];
+interface Target {
+  target: string;
+  kind: "ratio" | "percent" | "mib" | "bytes";
+  value: number;
+  upperBound?: number | null;
+  met: boolean;
+}
+const targets: Target[] = [];
 for (const rt of ["ossdl-deno", "ossdl-bun"]) {
   const s = summaries.find((x) => x.tool === rt);
   if (!s || !base) continue;
   targets.push({
     target: `${rt} throughput >= 1.0x aria2c`,
+    kind: "ratio",
     value: s.mibPerSec / base.mibPerSec,
     met: s.mibPerSec >= base.mibPerSec,
   });
@@ -201,6 +215,7 @@ for (const [rt, c] of Object.entries(cost)) {
   if (!c) continue;
   targets.push({
     target: `verification costs < 10% (${rt}, hashing share of engine time to disk)`,
+    kind: "percent",
     value: Number(c.verifyShareDisk),
     met: Number(c.verifyShareDisk) < 0.1,
   });
@@ -208,14 +223,15 @@ for (const [rt, c] of Object.entries(cost)) {
 const ossdlRss = summaries.filter((s) => s.tool.startsWith("ossdl")).map((s) => s.peakRssMiB);
 if (ossdlRss.length) {
   const peak = Math.max(...ossdlRss);
-  targets.push({ target: "peak RSS < 256 MiB", value: peak, met: peak < 256 });
+  targets.push({ target: "peak RSS < 256 MiB", kind: "mib", value: peak, met: peak < 256 });
 }
 for (const [name, k] of Object.entries(kills)) {
   if (!k || typeof k.refetched !== "number") continue;
   targets.push({
     target: `re-fetched after kill < concurrency × commitBytes (${name})`,
+    kind: "bytes",
     value: k.refetched,
-    upperBound: k.refetchedUpperBound,
+    upperBound: k.refetchedUpperBound as number | null,
     met: k.refetched < bound,
   });
 }
@@ -223,12 +239,12 @@ if (targets.length) {
   lines.push("");
   lines.push("targets:");
   for (const t of targets) {
-    const v = Number(t.value);
-    const shown = t.target.toString().includes("RSS")
+    const v = t.value;
+    const shown = t.kind === "mib"
       ? `${fmt(v)} MiB`
-      : t.target.toString().includes("re-fetched")
-      ? mib(v)
-      : t.target.toString().includes("verification")
+      : t.kind === "bytes"
+      ? `${mib(v)} (upper bound ${mib(t.upperBound)})`
+      : t.kind === "percent"
       ? `${fmt(100 * v, 1)}%`
       : `${v.toFixed(2)}×`;
     lines.push(`- ${t.target}: ${shown} -> ${t.met ? "met" : "NOT met"}`);

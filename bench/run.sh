@@ -119,7 +119,8 @@ run_one() { # round tool position
   bench_drop_caches
   [ $DROP -eq 1 ] && cat "$OBJECT" >/dev/null # the source in page cache, as for every tool
   local tf="$BENCH_TMP/logs/time" so="$BENCH_TMP/logs/$tool.$round.out" se="$BENCH_TMP/logs/$tool.$round.err"
-  local t0 t1 t2 rc
+  local t0 t1 t2 rc load0
+  load0=$(cut -d' ' -f1 /proc/loadavg)
   t0=$(now)
   /usr/bin/time -f '%e %U %S %M' -o "$tf" "${CMD[@]}" >"$so" 2>"$se"
   rc=$?
@@ -139,9 +140,9 @@ run_one() { # round tool position
   local result="null"
   result=$(grep -E '^\{.*"bytesFetched"' "$so" | tail -1)
   [ -n "$result" ] || result=null
-  printf '{"round":%s,"position":%s,"tool":"%s","exitCode":%s,"ok":%s,"identical":%s,"bytes":%s,"wallS":%s,"syncS":%s,"userS":%s,"sysS":%s,"maxRssKiB":%s,"leftoverFiles":%s,"command":"%s","result":%s}\n' \
+  printf '{"round":%s,"position":%s,"tool":"%s","exitCode":%s,"ok":%s,"identical":%s,"bytes":%s,"wallS":%s,"syncS":%s,"userS":%s,"sysS":%s,"maxRssKiB":%s,"leftoverFiles":%s,"load1":%s,"command":"%s","result":%s}\n' \
     "$round" "$pos" "$tool" "$rc" "$ok" "$same" "$size" \
-    "$(diff_s "$t0" "$t1")" "$(diff_s "$t1" "$t2")" "$user" "$sys" "$rss" "$leftovers" \
+    "$(diff_s "$t0" "$t1")" "$(diff_s "$t1" "$t2")" "$user" "$sys" "$rss" "$leftovers" "$load0" \
     "$(echo "${CMD[*]}" | sed "s|$BENCH_TMP|\$TMP|g; s|$BENCH_ROOT/||g; s|\"|'|g")" "$result" >>"$RAW/runs.jsonl"
   if [ "$ok" != true ]; then
     log "$tool round $round FAILED (exit $rc, $size bytes): $(tail -c 400 "$se")"

@@ -83,7 +83,9 @@ const settings: Setting[] = [...groups.values()].map((rs) => {
 
 const lines: string[] = [];
 lines.push(
-  `sweep: ${config.sizeBytes / MiB} MiB object from nginx over loopback, ${config.rounds} run(s) per setting; ` +
+  `sweep: ${
+    config.sizeBytes / MiB
+  } MiB object from nginx over loopback, ${config.rounds} run(s) per setting; ` +
     `${machine.nproc} CPUs, kernel ${machine.kernel}, disk ${machine.disk}`,
 );
 const runtimes = [...new Set(settings.map((s) => s.runtime))];

@@ -91,6 +91,13 @@ async function withSubject(
   }
 }
 
+/** Byte comparison that fails fast with a short message (a diff of megabytes would take ages). */
+function sameBytes(actual: Uint8Array, expected: Uint8Array, what = "bytes"): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  const i = actual.findIndex((b, k) => b !== expected[k]);
+  assert.equal(i, -1, `${what}: first difference at byte ${i}`);
+}
+
 async function readAll(f: PositionalFile): Promise<Uint8Array> {
   const out = new Uint8Array(await f.size());
   assert.equal(await f.read(out, 0), out.length);
@@ -291,10 +298,10 @@ function conformance(name: string, make: () => Promise<Subject>): void {
           const buf = new Uint8Array(n);
           const got = await files[i % handles].read(buf, at);
           assert.equal(got, Math.min(n, size - at));
-          assert.deepEqual(buf.subarray(0, got), expected.subarray(at, at + got));
+          sameBytes(buf.subarray(0, got), expected.subarray(at, at + got), `read at ${at}`);
         }));
         for (const f of files) await f.close();
-        assert.deepEqual(await s.fs.readFile(p), expected);
+        sameBytes(await s.fs.readFile(p), expected);
       }));
   }
 
@@ -313,7 +320,7 @@ function conformance(name: string, make: () => Promise<Subject>): void {
         if (i % 50 === 0) ops.push(f.datasync(), f.read(new Uint8Array(100), at), f.size());
       }
       await Promise.all(ops);
-      assert.deepEqual(await readAll(f), expected);
+      sameBytes(await readAll(f), expected);
       await f.close();
     }));
 
@@ -325,7 +332,7 @@ function conformance(name: string, make: () => Promise<Subject>): void {
       await f.write(data, 1);
       const back = new Uint8Array(data.length);
       assert.equal(await f.read(back, 1), data.length);
-      assert.deepEqual(back, data);
+      sameBytes(back, data);
       assert.equal(await f.size(), data.length + 1);
       await f.close();
     }));

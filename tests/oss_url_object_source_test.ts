@@ -264,6 +264,17 @@ test("createObjectSource picks the implementation and resolves credentials", asy
     TypeError,
   );
   assert.throws(() => createObjectSource("oss://bkt/k", { env: () => undefined }), TypeError);
+  assert.throws(
+    () =>
+      createObjectSource("oss://bkt/k", {
+        endpoint: "http://127.0.0.1:9000",
+        credentials: { accessKeyId: "ak", accessKeySecret: "sk" },
+      }),
+    /needs the region/,
+  );
+  assert.ok(
+    createObjectSource("oss://bkt/k", { endpoint: "http://127.0.0.1:9000", credentials: null }),
+  );
   assert.throws(() => createObjectSource("ftp://h/x" as string, {}), TypeError);
   assert.throws(() => new UrlObjectSource("not a url"), TypeError);
 });

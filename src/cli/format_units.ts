@@ -26,13 +26,13 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit++;
   }
+  const fixed = (v: number) => v >= 99.95 ? v.toFixed(0) : v >= 9.995 ? v.toFixed(1) : v.toFixed(2);
   // 1023.9 KiB would print as "1024 KiB": move up a unit instead.
-  if (Number(value.toPrecision(3)) >= 1024 && unit < UNITS.length - 1) {
+  if (Number(fixed(value)) >= 1024 && unit < UNITS.length - 1) {
     value /= 1024;
     unit++;
   }
-  const text = value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
-  return `${text} ${UNITS[unit]}`;
+  return `${fixed(value)} ${UNITS[unit]}`;
 }
 
 /**

@@ -17,7 +17,7 @@ const MASKED_PARAMS = [
 /** The mask that replaces a secret. */
 export const MASK = "***";
 
-const PARAM_RE = /([?&])([^=&#\s"'<>]+)=([^&#\s"'<>]*)/g;
+const PARAM_RE = /([?&])([^=&#\s"'<>;,()]+)=([^&#\s"'<>;,()]*)/g;
 
 /**
  * Masks secret-bearing query values in every URL of `text`: `Signature`, `x-oss-signature`,

@@ -20,7 +20,8 @@ export interface Faults {
   flipByteAt?: number;
   /**
    * Once the emulator has seen `afterRequests` requests, replace the object (`bucket`/`key`, by
-   * default the one requested) with `content`: new ETag, CRC-64 and version. Happens once.
+   * default the one requested) with `content`: new ETag, CRC-64 and version. Happens once per
+   * `changeObject` object (a hook must return the same object each time).
    */
   changeObject?: { afterRequests: number; content: Uint8Array; bucket?: string; key?: string };
   /** Answer ranged GETs with 200 and the whole object. */

@@ -68,9 +68,18 @@ export class OssObjectSource implements ObjectSource {
   #url: URL;
   #fetch: FetchFunction;
 
-  /** @param options what to read and how */
+  /**
+   * @param options what to read and how
+   * @throws {TypeError} for V4 signing without a known region, or a bad bucket / key
+   */
   constructor(options: OssObjectSourceOptions) {
     const { bucket, key, versionId, endpoint } = options;
+    if (options.credentials && options.signatureVersion !== "v1" && !endpoint.region) {
+      throw new TypeError(
+        `signature V4 needs the region: the endpoint ${endpoint.host} does not show it ` +
+          `(pass region, e.g. cn-hangzhou, or use signature V1)`,
+      );
+    }
     this.#options = options;
     this.#url = objectUrl(endpoint, bucket, key, versionId ? [["versionId", versionId]] : []);
     this.#fetch = options.fetch ?? defaultFetch;
