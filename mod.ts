@@ -41,5 +41,5 @@ export {
 } from "./src/errors.ts";
 export { crc64, type Crc64Hasher, createCrc64 } from "./src/crc64/crc64.ts";
 export { combineCrc64 } from "./src/crc64/combine.ts";
-export { presignUrl, type PresignOptions } from "./src/oss/presign_url.ts";
+export { type PresignOptions, presignUrl } from "./src/oss/presign_url.ts";
 export type { FileInfo, FileSystem, OpenOptions, PositionalFile } from "./src/fs/file_system.ts";

@@ -47,7 +47,10 @@ test("Deno error classes map by name, and os error numbers are a fallback", () =
     "FS_NO_SPACE",
   );
   assert.equal(fileSystemErrorCode(new Error("Permission denied (os error 13)")), "FS_PERMISSION");
-  assert.equal(fileSystemErrorCode(new Error("Read-only file system (os error 30)")), "FS_PERMISSION");
+  assert.equal(
+    fileSystemErrorCode(new Error("Read-only file system (os error 30)")),
+    "FS_PERMISSION",
+  );
   assert.equal(fileSystemErrorCode(new Error("Interrupted (os error 4)")), "FS_ERROR");
   // A `.code` wins over the name.
   assert.equal(

@@ -22,8 +22,8 @@ import {
   type DownloadResult,
   JOURNAL_SUFFIX,
   PARTIAL_SUFFIX,
-  resolveTuning,
   type ResolvedTuning,
+  resolveTuning,
 } from "./options.ts";
 import { type DurableSegment, remainingWork, splitRange } from "./plan.ts";
 import {
@@ -34,7 +34,7 @@ import {
   type StartingPoint,
 } from "./prepare_files.ts";
 import { ProgressMeter } from "./progress_meter.ts";
-import { type RunStats, runSegments } from "./run_segments.ts";
+import { runSegments, type RunStats } from "./run_segments.ts";
 import { Segment } from "./segment.ts";
 import { finishFromDestination, tiledCrc } from "./recover_finished.ts";
 
@@ -238,7 +238,8 @@ async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
         await existing.journal.close();
         notice({
           code: "PARTIAL_MISSING",
-          message: `the partial file ${paths.partial} is missing or has the wrong size; starting over`,
+          message:
+            `the partial file ${paths.partial} is missing or has the wrong size; starting over`,
         });
       }
     }

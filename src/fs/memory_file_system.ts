@@ -34,7 +34,8 @@
  * Mutating operations are counted from 1 and logged: `open` with `create` or `truncate`, `write`,
  * `truncate`, `datasync`, `rename`, `remove`, `mkdir`, `syncDir`. Each call counts, whatever its
  * outcome. With `crashAt: k`, the k-th one throws {@linkcode SimulatedCrash} without taking effect,
- * and every later call (reads included) throws it too, until `crash()` or `restart()`. A typical
+ * and every later call (reads included) throws it too, until `crash()` or `restart()` (which also
+ * disarm a `crashAt` not reached). Refused calls are not counted. A typical
  * crash test runs once to count the operations, then for every k runs again with `crashAt: k`,
  * restarts, resumes, and checks its invariants. `onOperation` sees every counted operation first
  * and may throw (any error fails that call; a `SimulatedCrash` also halts the file system).
@@ -71,6 +72,8 @@ export class SimulatedCrash extends Error {
   readonly operation: MemoryOperation | undefined;
 
   /**
+   * Make a simulated crash.
+   *
    * @param message what happened
    * @param operation the operation at which the crash was injected
    */
@@ -160,7 +163,11 @@ export class MemoryFileSystem implements FileSystem {
   #disk: Disk;
   #epoch: number;
 
-  /** @param options seed, fault hooks, capacity and read-only paths */
+  /**
+   * Make an empty file system (only `/` exists).
+   *
+   * @param options seed, fault hooks, capacity and read-only paths
+   */
   constructor(options: MemoryFileSystemOptions = {}) {
     if (options.capacity !== undefined && !(options.capacity >= 0)) {
       throw new RangeError(`capacity must be a non-negative number, got ${options.capacity}`);
@@ -219,7 +226,8 @@ export class MemoryFileSystem implements FileSystem {
   /**
    * Simulate a power cut (or, with `processOnly`, a killed process) as described in the module
    * documentation. This instance keeps working; handles opened before are dead, and so are other
-   * instances made by {@linkcode MemoryFileSystem.restart}. A pending `crashAt` halt is cleared.
+   * instances made by {@linkcode MemoryFileSystem.restart}. A `crashAt` halt is cleared and a
+   * `crashAt` not reached yet is disarmed.
    */
   crash(options: CrashOptions = {}): void {
     if (this.#epoch !== this.#disk.epoch) {
@@ -701,6 +709,7 @@ class Disk {
     for (const h of this.handles) h.kill();
     this.handles.clear();
     this.halted = undefined;
+    this.crashAt = undefined;
     this.epoch++;
   }
 
