@@ -42,4 +42,8 @@ export {
 export { crc64, type Crc64Hasher, createCrc64 } from "./src/crc64/crc64.ts";
 export { combineCrc64 } from "./src/crc64/combine.ts";
 export { type PresignOptions, presignUrl } from "./src/oss/presign_url.ts";
+export type { SignatureVersion } from "./src/oss/sign_request.ts";
+export { Credentials, type CredentialsInput } from "./src/oss/credentials.ts";
+export type { AddressingStyle, EndpointOptions } from "./src/oss/endpoint.ts";
+export type { OssObjectName } from "./src/oss/oss_url.ts";
 export type { FileInfo, FileSystem, OpenOptions, PositionalFile } from "./src/fs/file_system.ts";

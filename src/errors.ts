@@ -42,6 +42,8 @@ export class OssdlError extends Error {
   readonly hint: string;
 
   /**
+
+   * Create it.
    * @param code the stable code
    * @param message what went wrong (no secrets)
    * @param hint what to do next
@@ -96,6 +98,8 @@ export class OssServiceError extends OssdlError implements OssErrorDetails {
   readonly ec: string;
 
   /**
+
+   * Create it.
    * @param details what the server said
    * @param hint what to do next; a hint is derived from the Code when omitted
    */
@@ -161,7 +165,8 @@ function hintForOssCode(d: OssErrorDetails): string {
  * ```
  */
 export class ObjectChangedError extends OssdlError {
-  /** @param detail what differs */
+  /** Create it.
+   * @param detail what differs */
   constructor(detail: string, options?: { cause?: unknown }) {
     super(
       "OBJECT_CHANGED",
@@ -189,6 +194,7 @@ export class IntegrityError extends OssdlError {
   /** The CRC-64 of the bytes received. */
   readonly actual: bigint;
   /**
+   * Create it.
    * @param expected the server's CRC-64
    * @param actual the CRC-64 computed locally
    * @param what what was checked, e.g. "the object" or "part 3"
@@ -216,7 +222,8 @@ export class IntegrityError extends OssdlError {
  * ```
  */
 export class JournalDamagedError extends OssdlError {
-  /** @param reason why the journal is not trusted */
+  /** Create it.
+   * @param reason why the journal is not trusted */
   constructor(reason: string, options?: { cause?: unknown }) {
     super(
       "JOURNAL_DAMAGED",
@@ -252,6 +259,7 @@ export class FileSystemError extends OssdlError {
   /** The operation, e.g. `open`, `write`, `rename`. */
   readonly operation: string;
   /**
+   * Create it.
    * @param code the kind of failure
    * @param operation what was being done
    * @param path on which path
@@ -292,7 +300,8 @@ const FS_TEXT: Record<FileSystemErrorCode, [string, string]> = {
  * ```
  */
 export class NetworkError extends OssdlError {
-  /** @param detail what failed */
+  /** Create it.
+   * @param detail what failed */
   constructor(detail: string, options?: { cause?: unknown }) {
     super(
       "NETWORK_ERROR",
@@ -317,6 +326,7 @@ export class RetriesExhaustedError extends OssdlError {
   /** How many attempts were made. */
   readonly attempts: number;
   /**
+   * Create it.
    * @param attempts how many attempts were made
    * @param last the last failure
    */
@@ -344,7 +354,8 @@ export class RetriesExhaustedError extends OssdlError {
  * ```
  */
 export class ProtocolError extends OssdlError {
-  /** @param detail what was wrong */
+  /** Create it.
+   * @param detail what was wrong */
   constructor(detail: string, options?: { cause?: unknown }) {
     super(
       "PROTOCOL_ERROR",
@@ -366,6 +377,7 @@ export class ProtocolError extends OssdlError {
  * ```
  */
 export class AbortedError extends OssdlError {
+  /** Create it. @param options the underlying cause, if any */
   constructor(options?: { cause?: unknown }) {
     super(
       "ABORTED",

@@ -223,7 +223,7 @@ test("SIGTERM and SIGINT stop a download (143, 130) with a masked resume command
       const cli = startCli(args);
       await cli.waitForRecord((r) => r.type === "progress" && (r.bytesDone as number) >= atLeast);
       const sent = performance.now();
-      cli.child.kill(signal);
+      cli.kill(signal);
       const exit = await cli.exited;
       const ms = performance.now() - sent;
       assert.ok(ms < 2000, `exited ${ms} ms after ${signal}`);

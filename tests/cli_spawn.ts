@@ -33,6 +33,11 @@ export interface CliProcess {
   stderr(): string;
   /** The JSON records printed so far (with --json). */
   records(): Record<string, unknown>[];
+  /**
+   * Sends a signal with `process.kill(pid)`. (Deno's `ChildProcess.kill` reports every child it
+   * signalled as killed by that signal, even one that handled it and exited with a code.)
+   */
+  kill(signal: NodeJS.Signals): void;
   /** Resolves when the child has exited and its streams are closed. */
   exited: Promise<CliExit>;
   /** Resolves when `predicate` holds for a JSON record, rejects after `timeoutMs`. */
@@ -88,6 +93,7 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliP
     stderr: () => err,
     records,
     exited,
+    kill: (signal) => void process.kill(child.pid!, signal),
     waitForRecord(predicate, timeoutMs = 15000) {
       return new Promise((resolve, reject) => {
         const check = () => {

@@ -81,6 +81,8 @@ export class DirectoryStore implements ObjectStore {
   readonly #cache = new Map<string, { stamp: string; hashes: Promise<ContentHashes> }>();
 
   /**
+
+   * Create it.
    * @param root the directory holding one sub-directory per bucket
    * @param reader the file access adapter
    * @param options checksum behaviour

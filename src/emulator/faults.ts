@@ -65,7 +65,8 @@ export type BodyFaults = Pick<Faults, "dropAfterBytes" | "throttle" | "flipByteA
  * ```
  */
 export class DroppedConnectionError extends Error {
-  /** @param sent bytes sent before the drop */
+  /** Create it.
+   * @param sent bytes sent before the drop */
   constructor(sent: number) {
     super(`connection dropped by the emulator after ${sent} bytes`);
     this.name = "DroppedConnectionError";

@@ -84,7 +84,9 @@ export class MemoryStore implements ObjectStore {
   readonly #chunkSize: number;
   #versionCounter = 0;
 
-  /** @param options clock and chunk size */
+  /** Create it.
+
+   * @param options clock and chunk size */
   constructor(options: MemoryStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#chunkSize = options.chunkSize ?? 65536;

@@ -109,7 +109,9 @@ export class OssEmulator {
   #stats: EmulatorStats = { requests: 0, bytesSent: 0, log: [] };
   #requestCounter = 0;
 
-  /** @param options store, credentials, clock, hosts */
+  /** Create it.
+
+   * @param options store, credentials, clock, hosts */
   constructor(options: OssEmulatorOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.store = options.store ?? new MemoryStore({ now: this.#now });

@@ -39,6 +39,8 @@ export class Credentials {
   #token: string | undefined;
 
   /**
+   * Hold the keys; the secret and the token stay private.
+   *
    * @param input the keys
    * @throws {TypeError} when the id or the secret is empty
    */

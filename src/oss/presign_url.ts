@@ -16,7 +16,7 @@ import { presignQueryV4 } from "./signer_v4.ts";
 export interface PresignOptions extends EndpointOptions {
   /** Who signs (required: a presigned URL without credentials means nothing). */
   credentials: CredentialsInput | Credentials;
-  /** @default "v4" */
+  /** Signature version. @default "v4" */
   signatureVersion?: SignatureVersion;
   /** Lifetime in seconds (V4: at most 604800 = 7 days). @default 900 */
   expiresInSeconds?: number;

@@ -1,0 +1,25 @@
+/**
+ * Bun preload (`bun --preload bench/_no_crc64_bun.ts cli.ts ...`): loads `bench/_no_crc64.ts` in
+ * place of `src/crc64/crc64.ts`, to time the engine with verification off (see bench/no_crc.sh).
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+
+interface BunPluginBuilder {
+  onLoad(
+    options: { filter: RegExp },
+    callback: (args: { path: string }) => { contents: string; loader: string },
+  ): void;
+}
+interface BunLike {
+  plugin(plugin: { name: string; setup(build: BunPluginBuilder): void }): void;
+}
+
+const fake = readFileSync(new URL("./_no_crc64.ts", import.meta.url), "utf8");
+(globalThis as unknown as { Bun: BunLike }).Bun.plugin({
+  name: "ossdl-bench-no-crc64",
+  setup(build) {
+    build.onLoad({ filter: /src[\\/]crc64[\\/]crc64\.ts$/ }, () => ({ contents: fake, loader: "ts" }));
+  },
+});
