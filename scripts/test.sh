@@ -18,6 +18,7 @@ step() { # name, command...
 step "deno fmt --check" $DENO fmt --check
 step "deno lint" $DENO lint
 step "deno check" $DENO check mod.ts cli.ts emulator.ts src/ tests/ bench/
+step "deno doc --lint (public API documented)" $DENO doc --lint mod.ts emulator.ts
 step "core uses no runtime globals" bash scripts/check_core.sh
 step "deno publish --dry-run" $DENO publish --dry-run --allow-dirty
 mkdir -p .tmp

@@ -99,32 +99,3 @@ test("kill -9 the CLI at random moments, resume with the same command, get the e
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-test("a second Ctrl-C exits at once with 130", { timeout: 20000 }, async () => {
-  const emulator = new OssEmulator();
-  await emulator.put("slow-bucket", "k.bin", seededBytes(8 * MiB, 9));
-  emulator.setFaults({ throttle: { bytesPerSecond: 256 * 1024 } });
-  const server = await serveEmulator((r) => emulator.handle(r), { port: 0 });
-  const dir = mkdtempSync(join(tmpdir(), "ossdl-cli-crash-"));
-  try {
-    const cli = startCli([
-      "oss://slow-bucket/k.bin",
-      join(dir, "k.bin"),
-      "--endpoint",
-      server.url,
-      "--part-size",
-      "1MiB",
-      "--json",
-    ]);
-    await cli.waitForRecord((r) => r.type === "progress");
-    cli.kill("SIGINT");
-    cli.kill("SIGINT");
-    const started = performance.now();
-    const exit = await cli.exited;
-    assert.equal(exit.code, 130, exit.stderr);
-    assert.ok(performance.now() - started < 2000);
-  } finally {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
