@@ -1,4 +1,3 @@
-#!/usr/bin/env -S deno run -A
 /**
  * The `ossdl` command line: resumable, parallel, CRC-64-verified downloads from Alibaba Cloud OSS.
  *

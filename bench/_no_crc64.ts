@@ -1,5 +1,5 @@
 /**
- * A stand-in for `src/crc64/crc64.ts` that hashes nothing, swapped in by bench/no_crc.sh (an import
+ * A stand-in for `src/crc64/crc64.ts` that hashes nothing, swapped in by bench/run.sh (an import
  * map on Deno, a resolver plugin on Bun) to time the engine with verification off. Its digests are
  * always 0, so the engine's final check fails on purpose: the time until that failure is the time
  * of the whole download without hashing.

@@ -1,6 +1,6 @@
 /**
  * Bun preload (`bun --preload bench/_no_crc64_bun.ts cli.ts ...`): loads `bench/_no_crc64.ts` in
- * place of `src/crc64/crc64.ts`, to time the engine with verification off (see bench/no_crc.sh).
+ * place of `src/crc64/crc64.ts`, to time the engine with verification off (bench/run.sh, tool `ossdl-bun-nocrc`).
  *
  * @module
  */
@@ -20,6 +20,9 @@ const fake = readFileSync(new URL("./_no_crc64.ts", import.meta.url), "utf8");
 (globalThis as unknown as { Bun: BunLike }).Bun.plugin({
   name: "ossdl-bench-no-crc64",
   setup(build) {
-    build.onLoad({ filter: /src[\\/]crc64[\\/]crc64\.ts$/ }, () => ({ contents: fake, loader: "ts" }));
+    build.onLoad(
+      { filter: /src[\\/]crc64[\\/]crc64\.ts$/ },
+      () => ({ contents: fake, loader: "ts" }),
+    );
   },
 });

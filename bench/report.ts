@@ -131,6 +131,37 @@ for (const s of summaries) {
   );
 }
 
+// Verification cost measured end to end: the same download with CRC-64 replaced by a no-op.
+const verifyCost: Json[] = [];
+for (const rt of ["deno", "bun"]) {
+  const on = summaries.find((s) => s.tool === `ossdl-${rt}`);
+  const off = summaries.find((s) => s.tool === `ossdl-${rt}-nocrc`);
+  if (!on || !off) continue;
+  verifyCost.push({
+    runtime: rt,
+    mibPerSecOn: on.mibPerSec,
+    mibPerSecOff: off.mibPerSec,
+    cost: 1 - on.mibPerSec / off.mibPerSec,
+    cpuSecondsPerGiBOn: on.cpuSecondsPerGiB,
+    cpuSecondsPerGiBOff: off.cpuSecondsPerGiB,
+  });
+}
+if (verifyCost.length) {
+  lines.push("");
+  lines.push(
+    "verification cost, measured (same rounds, CRC-64 swapped for a no-op; cost = 1 - on/off):",
+  );
+  for (const v of verifyCost) {
+    lines.push(
+      `- ${v.runtime}: ${fmt(Number(v.mibPerSecOn))} MiB/s with CRC vs ${
+        fmt(Number(v.mibPerSecOff))
+      } MiB/s without -> ${fmt(100 * Number(v.cost), 1)}% slower; CPU ${
+        fmt(Number(v.cpuSecondsPerGiBOn), 2)
+      } vs ${fmt(Number(v.cpuSecondsPerGiBOff), 2)} s/GiB`,
+    );
+  }
+}
+
 const crc = { deno: await readJson("crc_deno.json"), bun: await readJson("crc_bun.json") };
 const cost = {
   deno: await readJson("engine_cost_deno.json"),
@@ -201,7 +232,7 @@ interface Target {
   met: boolean;
 }
 const targets: Target[] = [];
-for (const rt of ["ossdl-deno", "ossdl-bun"]) {
+for (const rt of ["ossdl-deno", "ossdl-bun"]) { // verification and journal on
   const s = summaries.find((x) => x.tool === rt);
   if (!s || !base) continue;
   targets.push({
@@ -211,16 +242,27 @@ for (const rt of ["ossdl-deno", "ossdl-bun"]) {
     met: s.mibPerSec >= base.mibPerSec,
   });
 }
-for (const [rt, c] of Object.entries(cost)) {
-  if (!c) continue;
+for (const v of verifyCost) {
   targets.push({
-    target: `verification costs < 10% (${rt}, hashing share of engine time to disk)`,
+    target: `verification costs < 10% (${v.runtime}, measured with CRC-64 on vs off)`,
     kind: "percent",
-    value: Number(c.verifyShareDisk),
-    met: Number(c.verifyShareDisk) < 0.1,
+    value: Number(v.cost),
+    met: Number(v.cost) < 0.1,
   });
 }
-const ossdlRss = summaries.filter((s) => s.tool.startsWith("ossdl")).map((s) => s.peakRssMiB);
+if (verifyCost.length === 0) {
+  for (const [rt, c] of Object.entries(cost)) {
+    if (!c) continue;
+    targets.push({
+      target: `verification costs < 10% (${rt}, hashing share of engine time to disk)`,
+      kind: "percent",
+      value: Number(c.verifyShareDisk),
+      met: Number(c.verifyShareDisk) < 0.1,
+    });
+  }
+}
+const ossdlRss = summaries.filter((s) => s.tool.startsWith("ossdl") && !s.tool.endsWith("-nocrc"))
+  .map((s) => s.peakRssMiB);
 if (ossdlRss.length) {
   const peak = Math.max(...ossdlRss);
   targets.push({ target: "peak RSS < 256 MiB", kind: "mib", value: peak, met: peak < 256 });
@@ -261,6 +303,7 @@ const out = {
   runs,
   crc,
   engineCost: cost,
+  verifyCost,
   killResume: kills,
   defaults: DEFAULTS,
   targets,

@@ -4,6 +4,7 @@
 #   --size MIB        BENCH_SIZE_MIB    object size in MiB (default 1024)
 #   --rounds N        BENCH_ROUNDS      rounds; each runs every tool once, order rotated (default 3)
 #   --tools "A B"     BENCH_TOOLS       subset of: curl aria2c ossdl-deno ossdl-bun ossdl-emulator
+#                                       ossdl-deno-nocrc ossdl-bun-nocrc (CRC-64 swapped for a no-op)
 #   --no-extras       BENCH_EXTRAS=0    skip CRC speed, engine cost and kill/resume
 #   --verify MODE     BENCH_VERIFY      cmp every download with the object: first (round 1), all, none
 #   --keep-tmp        BENCH_KEEP_TMP=1  keep the temp dir (for debugging)
@@ -14,7 +15,7 @@ cd "$BENCH_ROOT"
 
 SIZE_MIB=${BENCH_SIZE_MIB:-1024}
 ROUNDS=${BENCH_ROUNDS:-3}
-TOOLS=${BENCH_TOOLS:-"curl aria2c ossdl-deno ossdl-bun ossdl-emulator"}
+TOOLS=${BENCH_TOOLS:-"curl aria2c ossdl-deno ossdl-bun ossdl-emulator ossdl-deno-nocrc ossdl-bun-nocrc"}
 EXTRAS=${BENCH_EXTRAS:-1}
 VERIFY=${BENCH_VERIFY:-first}
 while [ $# -gt 0 ]; do
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
     --no-extras) EXTRAS=0; shift ;;
     --verify) VERIFY=$2; shift 2 ;;
     --keep-tmp) export BENCH_KEEP_TMP=1; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
 done
@@ -64,10 +65,21 @@ if [ -f cli.ts ] && help=$("$DENO" run -A cli.ts --help 2>&1); then
 else
   log "cli.ts --help does not work: using bench/dl.ts (download() directly) for the ossdl rows"
 fi
-ossdl_cmd() { # runtime url dest
-  local rt=$1 url=$2 dest=$3
+# Verification off: the engine has no switch, so src/crc64/crc64.ts is replaced by bench/_no_crc64.ts
+# (an import map on Deno, a preload plugin on Bun); the final check then fails on purpose (exit 6).
+NO_CRC_MAP="$BENCH_TMP/no_crc_import_map.json"
+"$DENO" eval "const c = JSON.parse(Deno.readTextFileSync('$BENCH_ROOT/deno.json'));
+const imports = { ...(c.imports ?? {}) };
+imports[new URL('file://$BENCH_ROOT/src/crc64/crc64.ts').href] = new URL('file://$BENCH_ROOT/bench/_no_crc64.ts').href;
+Deno.writeTextFileSync('$NO_CRC_MAP', JSON.stringify({ imports }));" || exit 1
+ossdl_cmd() { # runtime url dest [nocrc]
+  local rt=$1 url=$2 dest=$3 nocrc=${4:-}
   local run=("$DENO" run -A)
   [ "$rt" = bun ] && run=("$BUN")
+  if [ -n "$nocrc" ]; then
+    run=("$DENO" run -A --import-map="$NO_CRC_MAP")
+    [ "$rt" = bun ] && run=("$BUN" --preload ./bench/_no_crc64_bun.ts)
+  fi
   if [ $CLI_OK -eq 1 ]; then
     CMD=("${run[@]}" cli.ts "${GET[@]}" "$url" "$dest" "${OUTPUT_FLAG[@]}")
   else
@@ -104,6 +116,8 @@ tool_cmd() { # tool dest -> CMD
       -d "$(dirname "$dest")" -o "$(basename "$dest")" "$NGINX_URL") ;;
     ossdl-deno) ossdl_cmd deno "$NGINX_URL" "$dest" ;;
     ossdl-bun) ossdl_cmd bun "$NGINX_URL" "$dest" ;;
+    ossdl-deno-nocrc) ossdl_cmd deno "$NGINX_URL" "$dest" nocrc ;;
+    ossdl-bun-nocrc) ossdl_cmd bun "$NGINX_URL" "$dest" nocrc ;;
     ossdl-emulator) [ -n "$EMU_URL" ] || return 1; ossdl_cmd deno "$EMU_URL" "$dest" ;;
     *) return 1 ;;
   esac
@@ -129,8 +143,14 @@ run_one() { # round tool position
   t2=$(now)
   local size=0 ok=true same=null
   [ -f "$dest" ] && size=$(stat -c %s "$dest")
-  [ $rc -eq 0 ] && [ "$size" -eq "$SIZE_BYTES" ] || ok=false
-  if [ "$ok" = true ] && { [ "$VERIFY" = all ] || { [ "$VERIFY" = first ] && [ "$round" -eq 1 ]; }; }; then
+  if [[ $tool == *-nocrc ]]; then
+    # Expected: every byte arrives, then the (fake) CRC does not match and nothing is kept.
+    size=$SIZE_BYTES
+    { [ $rc -eq 6 ] || grep -q INTEGRITY "$so" "$se"; } || ok=false
+  else
+    [ $rc -eq 0 ] && [ "$size" -eq "$SIZE_BYTES" ] || ok=false
+  fi
+  if [ "$ok" = true ] && [[ $tool != *-nocrc ]] && { [ "$VERIFY" = all ] || { [ "$VERIFY" = first ] && [ "$round" -eq 1 ]; }; }; then
     if cmp -s "$OBJECT" "$dest"; then same=true; else same=false; ok=false; fi
   fi
   local leftovers

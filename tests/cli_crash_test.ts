@@ -26,14 +26,23 @@ async function durableBytes(dest: string): Promise<number> {
   const partial = readFileSync(dest + ".ossdl-part");
   let total = 0;
   for (const s of replay.segments) {
-    const bytes = partial.subarray(s.start - replay.header.rangeStart, s.end - replay.header.rangeStart);
-    assert.equal(await crc64(bytes), s.crc64, `journaled segment [${s.start}, ${s.end}) is on disk`);
+    const bytes = partial.subarray(
+      s.start - replay.header.rangeStart,
+      s.end - replay.header.rangeStart,
+    );
+    assert.equal(
+      await crc64(bytes),
+      s.crc64,
+      `journaled segment [${s.start}, ${s.end}) is on disk`,
+    );
     total += s.end - s.start;
   }
   return total;
 }
 
-test("kill -9 the CLI at random moments, resume with the same command, get the exact object", { timeout: 60000 }, async () => {
+test("kill -9 the CLI at random moments, resume with the same command, get the exact object", {
+  timeout: 60000,
+}, async () => {
   const size = 48 * MiB;
   const bytes = seededBytes(size, 48);
   const emulator = new OssEmulator({ credentials: CREDS });
@@ -87,7 +96,10 @@ test("kill -9 the CLI at random moments, resume with the same command, get the e
     assert.equal(result.resumed, true);
     assert.equal(result.bytesResumed, durable);
     assert.ok((result.bytesFetched as number) >= size - durable);
-    assert.ok((result.bytesFetched as number) < size, "the resumed run fetched less than the whole");
+    assert.ok(
+      (result.bytesFetched as number) < size,
+      "the resumed run fetched less than the whole",
+    );
     assert.equal(result.crc64, (await crc64(bytes)).toString());
     const got = readFileSync(dest);
     assert.equal(got.length, size);

@@ -5,7 +5,7 @@ import { parseRange } from "../src/cli/parse_range.ts";
 import { parseCommand, parseConcurrency } from "../src/cli/parse_command.ts";
 import { UsageError } from "../src/cli/usage_error.ts";
 import { main } from "../src/cli/main.ts";
-import type { CliIo } from "../src/cli/cli_io.ts";
+import { fakeIo } from "./cli_fake_io.ts";
 
 test("parseSize accepts bytes and binary units in every spelling", () => {
   assert.equal(parseSize("1048576"), 1048576);
@@ -23,7 +23,9 @@ test("parseSize accepts bytes and binary units in every spelling", () => {
 });
 
 test("parseSize rejects malformed, zero, negative and fractional-byte sizes", () => {
-  for (const bad of ["", "abc", "-1", "0", "0MiB", "8XB", "1.5", "0.3K", "8 M i B", "1e6", "9999999T"]) {
+  for (
+    const bad of ["", "abc", "-1", "0", "0MiB", "8XB", "1.5", "0.3K", "8 M i B", "1e6", "9999999T"]
+  ) {
     assert.throws(() => parseSize(bad, "--part-size"), UsageError, `should reject ${bad}`);
   }
   assert.throws(() => parseSize("8XB", "--part-size"), /bad --part-size "8XB"/);
@@ -110,7 +112,11 @@ test("parseCommand: help, version and the other subcommands", () => {
   assert.deepEqual(parseCommand(["-h"]), { kind: "help" });
   assert.deepEqual(parseCommand(["--version"]), { kind: "version" });
   assert.deepEqual(parseCommand(["serve", "--help"]), { kind: "help" });
-  assert.deepEqual(parseCommand(["crc64", "f.bin"]), { kind: "crc64", file: "f.bin", debug: false });
+  assert.deepEqual(parseCommand(["crc64", "f.bin"]), {
+    kind: "crc64",
+    file: "f.bin",
+    debug: false,
+  });
   assert.deepEqual(parseCommand(["status", "f.ossdl-journal", "--json"]), {
     kind: "status",
     checkpoint: "f.ossdl-journal",
@@ -187,29 +193,6 @@ test("parseCommand rejects bad arguments with a UsageError naming the problem", 
   }
 });
 
-/** A CliIo that records output and never touches the process. */
-function fakeIo(args: string[], env: Record<string, string> = {}) {
-  let out = "";
-  let err = "";
-  const io: CliIo = {
-    args,
-    program: "ossdl",
-    stderrIsTty: false,
-    columns: () => 80,
-    writeOut: (t) => void (out += t),
-    writeErr: (t) => void (err += t),
-    onSignal: () => () => {},
-    env: (n) => env[n],
-    makeTempDir: () => Promise.reject(new Error("not in tests")),
-    removeDir: () => Promise.resolve(),
-    exit: (code) => Promise.reject(new Error(`exit ${code}`)),
-    exitNow: (code) => {
-      throw new Error(`exit ${code}`);
-    },
-  };
-  return { io, out: () => out, err: () => err };
-}
-
 test("main: bad arguments exit 2 with error and hint lines and no stack", async () => {
   for (
     const args of [
@@ -278,7 +261,12 @@ test("main: --version prints the version from deno.json", async () => {
 });
 
 test("main: a bad bucket name is a usage error (exit 2), not a crash", async () => {
-  const f = fakeIo(["oss://Bad_Bucket/k", "/nonexistent-dir/out", "--endpoint", "http://127.0.0.1:9"]);
+  const f = fakeIo([
+    "oss://Bad_Bucket/k",
+    "/nonexistent-dir/out",
+    "--endpoint",
+    "http://127.0.0.1:9",
+  ]);
   assert.equal(await main(f.io), 2);
   assert.match(f.err(), /^error: invalid bucket name "Bad_Bucket"/);
 });

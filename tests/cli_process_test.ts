@@ -36,7 +36,9 @@ function sameBytes(path: string, expected: Uint8Array): boolean {
   return got.length === expected.length && Buffer.compare(got, Buffer.from(expected)) === 0;
 }
 
-test("signed oss:// download of a key with spaces, +, unicode and / (--json output)", { timeout: 20000 }, async () => {
+test("signed oss:// download of a key with spaces, +, unicode and / (--json output)", {
+  timeout: 20000,
+}, async () => {
   const s = await setup(true);
   try {
     const bytes = seededBytes(3 * MiB + 123, 1);
@@ -81,7 +83,9 @@ test("signed oss:// download of a key with spaces, +, unicode and / (--json outp
   }
 });
 
-test("anonymous oss:// download into a directory keeps the key's name; one summary line", { timeout: 20000 }, async () => {
+test("anonymous oss:// download into a directory keeps the key's name; one summary line", {
+  timeout: 20000,
+}, async () => {
   const s = await setup(false);
   try {
     const bytes = seededBytes(2 * MiB, 2);
@@ -105,7 +109,9 @@ test("anonymous oss:// download into a directory keeps the key's name; one summa
   }
 });
 
-test("presigned URL download (V4 and V1), whole and --range, with no credentials", { timeout: 20000 }, async () => {
+test("presigned URL download (V4 and V1), whole and --range, with no credentials", {
+  timeout: 20000,
+}, async () => {
   const s = await setup(true);
   try {
     const bytes = seededBytes(2 * MiB + 7, 3);
@@ -139,7 +145,9 @@ test("presigned URL download (V4 and V1), whole and --range, with no credentials
   }
 });
 
-test("a missing key fails with one NoSuchKey line and a hint, exit 4, nothing left behind", { timeout: 20000 }, async () => {
+test("a missing key fails with one NoSuchKey line and a hint, exit 4, nothing left behind", {
+  timeout: 20000,
+}, async () => {
   const s = await setup(true);
   try {
     await s.emulator.put("test-bucket", "exists.bin", seededBytes(1000, 4));
@@ -176,33 +184,43 @@ test("a missing key fails with one NoSuchKey line and a hint, exit 4, nothing le
   }
 });
 
-test("bad options exit 2 with a usage hint; --version prints the version", { timeout: 20000 }, async () => {
-  const bad = await runCli(["oss://bucket/key", "out.bin", "--part-size", "8XB"]);
-  assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /^error: bad --part-size "8XB"\nhint: /);
-  const version = await runCli(["--version"]);
-  assert.equal(version.code, 0, version.stderr);
-  assert.match(version.stdout, /^ossdl \d+\.\d+\.\d+\n$/);
-});
+test(
+  "bad options exit 2 with a usage hint; --version prints the version",
+  { timeout: 20000 },
+  async () => {
+    const bad = await runCli(["oss://bucket/key", "out.bin", "--part-size", "8XB"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^error: bad --part-size "8XB"\nhint: /);
+    const version = await runCli(["--version"]);
+    assert.equal(version.code, 0, version.stderr);
+    assert.match(version.stdout, /^ossdl \d+\.\d+\.\d+\n$/);
+  },
+);
 
-test("crc64 prints a file's CRC-64 as OSS writes it; a missing file exits 7", { timeout: 20000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), "ossdl-cli-test-"));
-  try {
-    const bytes = seededBytes(5 * MiB + 3, 5);
-    const file = join(dir, "f.bin");
-    writeFileSync(file, bytes);
-    const run = await runCli(["crc64", file]);
-    assert.equal(run.code, 0, run.stderr);
-    assert.equal(run.stdout, `${await crc64(bytes)}\n`);
-    const missing = await runCli(["crc64", join(dir, "nope.bin")]);
-    assert.equal(missing.code, 7);
-    assert.match(missing.stderr, /^error: .*nope\.bin: no such file or directory\nhint: /);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  "crc64 prints a file's CRC-64 as OSS writes it; a missing file exits 7",
+  { timeout: 20000 },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ossdl-cli-test-"));
+    try {
+      const bytes = seededBytes(5 * MiB + 3, 5);
+      const file = join(dir, "f.bin");
+      writeFileSync(file, bytes);
+      const run = await runCli(["crc64", file]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, `${await crc64(bytes)}\n`);
+      const missing = await runCli(["crc64", join(dir, "nope.bin")]);
+      assert.equal(missing.code, 7);
+      assert.match(missing.stderr, /^error: .*nope\.bin: no such file or directory\nhint: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
-test("SIGTERM and SIGINT stop a download (143, 130) with a masked resume command; status; resume", { timeout: 30000 }, async () => {
+test("SIGTERM and SIGINT stop a download (143, 130) with a masked resume command; status; resume", {
+  timeout: 30000,
+}, async () => {
   const s = await setup(true);
   try {
     const size = 16 * MiB;
@@ -233,7 +251,10 @@ test("SIGTERM and SIGINT stop a download (143, 130) with a masked resume command
 
     const term = await interrupt("SIGTERM", 2 * MiB);
     assert.equal(term.exit.code, 143, term.exit.stderr);
-    assert.match(term.exit.stderr, /^interrupted by SIGTERM: .* downloaded; the durable part is kept\n/);
+    assert.match(
+      term.exit.stderr,
+      /^interrupted by SIGTERM: .* downloaded; the durable part is kept\n/,
+    );
     assert.match(term.exit.stderr, /\nresume with: .*cli\.ts '?http.*x-oss-signature=\*\*\*/);
     assert.match(term.exit.stderr, /'.*big\.bin'? --part-size 2MiB --concurrency 4 --json\n$/);
     assert.ok(!term.exit.stderr.includes(signature) && !term.exit.stdout.includes(signature));

@@ -42,7 +42,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
   [EXIT.OK, "success (download complete and verified when the server gives a CRC-64)"],
   [EXIT.UNEXPECTED, "unexpected failure (run with --debug and report it)"],
   [EXIT.USAGE, "bad arguments"],
-  [EXIT.SERVICE, "OSS service error (AccessDenied, SignatureDoesNotMatch, 5xx, ...)"],
+  [EXIT.SERVICE, "OSS service error (AccessDenied, SignatureDoesNotMatch, expired URL, ...)"],
   [EXIT.NOT_FOUND, "not found: NoSuchKey, NoSuchBucket, NoSuchVersion or HTTP 404"],
   [EXIT.OBJECT_CHANGED, "the object changed on the server during the download"],
   [EXIT.INTEGRITY, "CRC-64 mismatch: the data was corrupted, nothing was kept"],

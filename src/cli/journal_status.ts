@@ -127,11 +127,15 @@ export function formatJournalStatus(s: JournalStatus): string[] {
   const complete = s.parts.filter((p) => p.durable === p.end - p.start).length;
   const started = s.parts.filter((p) => p.durable > 0 && p.durable < p.end - p.start).length;
   const lines = [
-    `checkpoint     ${s.checkpoint} (${s.records} records${s.tornTail ? ", torn last record dropped" : ""})`,
+    `checkpoint     ${s.checkpoint} (${s.records} records${
+      s.tornTail ? ", torn last record dropped" : ""
+    })`,
     `object         ${s.identity}`,
     `version        ${s.versionId ?? "(none)"}`,
     `size           ${formatBytes(s.size)} (${s.size} bytes)`,
-    `range          ${whole ? "the whole object" : `bytes ${s.rangeStart}-${s.rangeEnd - 1} (inclusive)`}`,
+    `range          ${
+      whole ? "the whole object" : `bytes ${s.rangeStart}-${s.rangeEnd - 1} (inclusive)`
+    }`,
     `etag           ${s.etag ?? "(none)"}`,
     `last-modified  ${s.lastModified ?? "(none)"}`,
     `crc64          ${s.crc64 ?? "(the server gave none)"}`,

@@ -238,7 +238,10 @@ function parseGet(args: string[]): Command {
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   if (positionals.length === 0) {
-    throw new UsageError("missing <source> and <destination>", "usage: ossdl [get] <source> <destination> [options]; see --help");
+    throw new UsageError(
+      "missing <source> and <destination>",
+      "usage: ossdl [get] <source> <destination> [options]; see --help",
+    );
   }
   const [source, destination] = positionals;
   if (!/^(oss|https?):\/\//i.test(source)) {

@@ -41,7 +41,9 @@ export function programName(): string {
   const exe = process.execPath.split(/[\\/]/).pop()?.replace(/\.exe$/i, "") ?? "";
   const script = process.argv[1] ?? "";
   const isBundled = script.startsWith("/$bunfs/") || /^[A-Z]:[\\/]~BUN[\\/]/.test(script);
-  if ("Deno" in globalThis && exe === "deno") return `deno run -A ${shellQuote(displayPath(script))}`;
+  if ("Deno" in globalThis && exe === "deno") {
+    return `deno run -A ${shellQuote(displayPath(script))}`;
+  }
   if (exe === "bun" && script && !isBundled) return `bun ${shellQuote(displayPath(script))}`;
   const path = displayPath(process.execPath);
   return shellQuote(path.includes("/") || path.includes("\\") ? path : `./${path}`);

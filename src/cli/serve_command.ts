@@ -35,7 +35,7 @@ export async function runServe(command: ServeCommand, io: CliIo): Promise<number
     credentials: command.credentials,
   });
   const access = command.credentials
-    ? `signed requests only (access key id ${command.credentials.accessKeyId})`
+    ? `signed requests only, access key id ${command.credentials.accessKeyId}`
     : "anonymous access";
   io.writeOut(
     `serving ${command.root} at ${server.url} (each sub-directory is a bucket; ${access})\n` +

@@ -55,7 +55,9 @@ export async function runStatus(
       1,
       0,
       `partial file   ${partial.path} ` +
-        (partial.size === null ? "(missing: a rerun starts over)" : `(${formatBytes(partial.size)})`),
+        (partial.size === null
+          ? "(missing: a rerun starts over)"
+          : `(${formatBytes(partial.size)})`),
     );
   }
   writeOut(lines.join("\n") + "\n");

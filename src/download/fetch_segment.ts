@@ -39,7 +39,7 @@ export interface FetchContext {
   retryBaseDelayMs: number;
   signal: AbortSignal;
   /** Called after each write with the byte count. */
-  onWritten(segment: Segment, bytes: number): void;
+  onWritten(segment: Segment): void;
   /** Called for every byte received from the network and used. */
   onReceived(bytes: number): void;
   /** Called before a retry. */
@@ -84,7 +84,7 @@ export async function fetchSegment(
     await context.file.write(data, segment.written - context.fileOrigin);
     segment.wrote(data);
     buffered = 0;
-    context.onWritten(segment, data.length);
+    context.onWritten(segment);
   };
 
   while (segment.received < segment.end) {

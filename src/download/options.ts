@@ -20,7 +20,7 @@ export interface DownloadCredentials {
 
 /** A progress report, delivered a few times a second and once at the end. */
 export interface DownloadProgress {
-  /** Bytes of the range that are on disk (resumed bytes included). */
+  /** Bytes of the range received so far (resumed bytes included). */
   bytesDone: number;
   /** Bytes in the range. */
   bytesTotal: number;

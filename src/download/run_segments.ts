@@ -85,13 +85,14 @@ export async function runSegments(input: RunInput): Promise<readonly Segment[]> 
     maxAttempts: tuning.maxAttempts,
     retryBaseDelayMs: tuning.retryBaseDelayMs,
     signal: internal.signal,
-    onWritten(segment: Segment, bytes: number) {
-      meter.add(bytes);
-      meter.report(parts());
+    onWritten(segment: Segment) {
       if (segment.written - segment.durable >= tuning.commitBytes) commitSoon();
     },
     onReceived(bytes: number) {
+      // Progress counts bytes as they arrive (not per buffered write), so slow links still move.
       stats.bytesFetched += bytes;
+      meter.add(bytes);
+      meter.report(parts());
     },
     onRetry(error: unknown, attempt: number, delayMs: number) {
       stats.retries++;
