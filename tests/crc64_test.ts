@@ -2,18 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { crc64, createCrc64 } from "../src/crc64/crc64.ts";
 import { combineCrc64 } from "../src/crc64/combine.ts";
+import { seededRandom } from "../src/seeded_random.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6D2B79F5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 test("crc64: check value of 123456789 is 0x995DC9BBDF1939FA", async () => {
   assert.equal(await crc64(text("123456789")), 0x995DC9BBDF1939FAn);

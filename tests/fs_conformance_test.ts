@@ -10,6 +10,7 @@ import type { FileSystem, PositionalFile } from "../src/fs/file_system.ts";
 import { MemoryFileSystem } from "../src/fs/memory_file_system.ts";
 import { NodeFileSystem } from "../src/fs/node_file_system.ts";
 import { defaultFileSystem } from "../src/fs/default_file_system.ts";
+import { seededRandom } from "../src/seeded_random.ts";
 
 interface Subject {
   fs: FileSystem;
@@ -24,16 +25,7 @@ const isDeno = "Deno" in globalThis;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 function randomBytes(n: number, seed: number): Uint8Array {
   const r = random(seed);

@@ -50,6 +50,7 @@
 import { FileSystemError } from "../errors.ts";
 import type { FileInfo, FileSystem, OpenOptions, PositionalFile } from "./file_system.ts";
 import { checkOpenOptions, checkPosition, closedError } from "./_check.ts";
+import { seededRandom } from "../seeded_random.ts";
 
 /**
  * The error a {@linkcode MemoryFileSystem} throws at a simulated crash, and for every call after
@@ -507,7 +508,7 @@ class Disk {
     this.onOperation = options.onOperation;
     this.capacity = options.capacity ?? Infinity;
     this.readOnly = new Set((options.readOnly ?? []).map(normalize));
-    this.#random = mulberry32(options.seed ?? 1);
+    this.#random = seededRandom(options.seed ?? 1);
   }
 
   checkRunning(): void {
@@ -858,16 +859,4 @@ function ancestors(p: string, self: boolean): string[] {
   while ((i = p.indexOf("/", i + 1)) > 0) out.push(p.slice(0, i));
   if (self && p !== "/") out.push(p);
   return out;
-}
-
-/** A small seeded generator (mulberry32): deterministic crashes for a given seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
