@@ -350,12 +350,7 @@ if (isDeno) {
   });
 }
 
-test("defaultFileSystem picks the adapter of the running runtime", async () => {
+test("defaultFileSystem is the node:fs adapter on every runtime (measured fastest)", async () => {
   const fs = await defaultFileSystem();
-  if (isDeno) {
-    const { DenoFileSystem } = await import("../src/fs/deno_file_system.ts");
-    assert.ok(fs instanceof DenoFileSystem);
-  } else {
-    assert.ok(fs instanceof NodeFileSystem);
-  }
+  assert.ok(fs instanceof NodeFileSystem);
 });
