@@ -287,7 +287,7 @@ async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
     await journal?.close().catch(() => {});
     const nothingKept = start.fresh && meter.done === 0;
     const changed = error instanceof ObjectChangedError || error instanceof RangeIgnoredSignal;
-    if ((nothingKept || changed || !journal) && !isSimulatedCrash(error)) {
+    if (nothingKept || changed || !journal) {
       await discard(fs, paths).catch(() => {});
     }
     throw error;
@@ -307,11 +307,6 @@ async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
     await Journal.remove(fs, paths.journal);
   }
   return outcome(paths, meta, length, crc, bytesResumed, isWholeObject);
-}
-
-/** A crash injected by the memory file system: leave everything as it is. */
-function isSimulatedCrash(error: unknown): boolean {
-  return error instanceof Error && error.name === "SimulatedCrash";
 }
 
 function outcome(

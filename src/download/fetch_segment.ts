@@ -13,7 +13,7 @@ import {
 } from "../errors.ts";
 import type { PositionalFile } from "../fs/file_system.ts";
 import type { ObjectSource } from "../oss/object_source.ts";
-import { backoffDelay, isRetryable } from "../oss/retry.ts";
+import { abortableSleep, backoffDelay, DEFAULT_RETRY_POLICY, isRetryable } from "../oss/retry.ts";
 import type { Segment } from "./segment.ts";
 
 /** Raised inside the engine when a server answers a ranged GET with the whole object. */
@@ -44,21 +44,6 @@ export interface FetchContext {
   onReceived(bytes: number): void;
   /** Called before a retry. */
   onRetry(error: unknown, attempt: number, delayMs: number): void;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new AbortedError());
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortedError());
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**
@@ -105,7 +90,7 @@ export async function fetchSegment(
         throw new ObjectChangedError(`ETag ${context.etag} became ${response.etag}`);
       }
       if (context.whole && response.start !== segment.received) {
-        // A whole-object stream always starts at 0: skip what this segment already holds.
+        // A whole-object stream starts at 0; it cannot continue a segment part-way.
         throw new RangeIgnoredSignal();
       }
       while (segment.received < segment.end) {
@@ -154,10 +139,10 @@ export async function fetchSegment(
       const delay = backoffDelay(attempt - 1, {
         maxAttempts: context.maxAttempts,
         baseDelayMs: context.retryBaseDelayMs,
-        maxDelayMs: 20_000,
+        maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs,
       });
       context.onRetry(error, attempt, delay);
-      await sleep(delay, context.signal);
+      await abortableSleep(delay, context.signal);
     }
   }
 }

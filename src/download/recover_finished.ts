@@ -45,6 +45,8 @@ export async function finishFromDestination(
 ): Promise<bigint | null> {
   const expected = tiledCrc(header.rangeStart, header.rangeEnd, segments);
   if (expected === null) return null;
+  const wholeObject = header.rangeStart === 0 && header.rangeEnd === header.size;
+  if (wholeObject && header.crc64 !== null && expected.toString() !== header.crc64) return null;
   const length = header.rangeEnd - header.rangeStart;
   const info = await fs.stat(paths.destination);
   if (!info?.isFile || info.size !== length) return null;
