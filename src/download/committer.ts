@@ -75,9 +75,10 @@ export class Committer {
       .filter((s) => s.written > s.durable)
       .map((s) => ({ segment: s, end: s.written, crc64: s.crc() }));
     if (pending.length === 0) return;
+    const crcs = await Promise.all(pending.map((p) => p.crc64));
     await this.#file.datasync();
     await this.#journal.append(
-      pending.map((p) => ({ start: p.segment.start, end: p.end, crc64: p.crc64 })),
+      pending.map((p, i) => ({ start: p.segment.start, end: p.end, crc64: crcs[i] })),
     );
     for (const p of pending) p.segment.durable = Math.max(p.segment.durable, p.end);
     if (this.#journal.size > this.#compactAt) await this.#journal.compact();

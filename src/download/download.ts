@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { type BlockHasher, InlineBlockHasher, WorkerBlockHasher } from "../crc64/block_hasher.ts";
 import { IntegrityError, ObjectChangedError, OssdlError, ProtocolError } from "../errors.ts";
 import { defaultFileSystem } from "../fs/default_file_system.ts";
 import type { FileSystem } from "../fs/file_system.ts";
@@ -17,6 +18,7 @@ import { basename, dirname } from "../path.ts";
 import { readEnv } from "../runtime/env.ts";
 import { RangeIgnoredSignal } from "./fetch_segment.ts";
 import {
+  DEFAULTS,
   type DownloadNotice,
   type DownloadOptions,
   type DownloadResult,
@@ -262,6 +264,7 @@ async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
     options.onProgress,
   );
   let live: readonly Segment[];
+  const hasher = await blockHasher(options, length);
   try {
     live = await runSegments({
       source,
@@ -271,6 +274,7 @@ async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
       etag: meta.etag,
       whole,
       segments,
+      hasher,
       tuning,
       meter,
       signal: options.signal,
@@ -283,6 +287,7 @@ async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
     });
     if (!journal) await file.datasync();
   } catch (error) {
+    hasher.close();
     await file.close().catch(() => {});
     await journal?.close().catch(() => {});
     const nothingKept = start.fresh && meter.done === 0;
@@ -294,7 +299,12 @@ async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
   }
   await file.close();
 
-  const crc = wholeCrc(rangeStart, rangeEnd, start.segments, live);
+  let crc: bigint;
+  try {
+    crc = await wholeCrc(rangeStart, rangeEnd, start.segments, live);
+  } finally {
+    hasher.close();
+  }
   if (isWholeObject && meta.crc64 !== null && crc !== meta.crc64) {
     await journal?.close();
     await discard(fs, paths);
@@ -307,6 +317,12 @@ async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
     await Journal.remove(fs, paths.journal);
   }
   return outcome(paths, meta, length, crc, bytesResumed, isWholeObject);
+}
+
+/** Hash in a worker for large ranges (or as asked), else on this thread. */
+async function blockHasher(options: DownloadOptions, length: number): Promise<BlockHasher> {
+  const wanted = options.hashInWorker ?? length >= DEFAULTS.hashInWorkerFrom;
+  return (wanted && await WorkerBlockHasher.start()) || await InlineBlockHasher.create();
 }
 
 function outcome(
@@ -337,15 +353,17 @@ function outcome(
 }
 
 /** Combine every segment's CRC in order; they must tile `[start, end)` exactly. */
-function wholeCrc(
+async function wholeCrc(
   start: number,
   end: number,
   durable: readonly DurableSegment[],
   live: readonly Segment[],
-): bigint {
+): Promise<bigint> {
   const byStart = new Map<number, DurableSegment>();
   for (const s of durable) byStart.set(s.start, s);
-  for (const s of live) byStart.set(s.start, { start: s.start, end: s.written, crc64: s.crc() });
+  for (const s of live) {
+    byStart.set(s.start, { start: s.start, end: s.written, crc64: await s.crc() });
+  }
   const crc = tiledCrc(start, end, [...byStart.values()]);
   if (crc === null) {
     throw new OssdlError(

@@ -11,6 +11,7 @@ import {
   OssdlError,
   RetriesExhaustedError,
 } from "../errors.ts";
+import type { BlockHasher } from "../crc64/block_hasher.ts";
 import type { PositionalFile } from "../fs/file_system.ts";
 import type { ObjectSource } from "../oss/object_source.ts";
 import { abortableSleep, backoffDelay, DEFAULT_RETRY_POLICY, isRetryable } from "../oss/retry.ts";
@@ -34,7 +35,8 @@ export interface FetchContext {
   etag: string | null;
   /** Send no Range: the server ignores it (single stream from 0). */
   whole: boolean;
-  chunkSize: number;
+  /** Hashes written blocks (here or on another thread). */
+  hasher: BlockHasher;
   maxAttempts: number;
   retryBaseDelayMs: number;
   signal: AbortSignal;
@@ -47,102 +49,148 @@ export interface FetchContext {
 }
 
 /**
+ * The buffers of one worker: a block is being filled while earlier ones are hashed.
+ *
+ * @example
+ * ```ts
+ * import { BufferPool } from "./fetch_segment.ts";
+ * const pool = new BufferPool(3, 1024);
+ * const buffer = await pool.take();
+ * pool.give(Promise.resolve(buffer));
+ * ```
+ */
+export class BufferPool {
+  #ready: Promise<Uint8Array>[] = [];
+
+  /**
+   * @param count how many buffers (one being filled, the others hashed meanwhile)
+   * @param size bytes per buffer
+   */
+  constructor(count: number, size: number) {
+    for (let i = 0; i < count; i++) this.#ready.push(Promise.resolve(new Uint8Array(size)));
+  }
+
+  /** The next free buffer (waits for a hash to hand one back). */
+  take(): Promise<Uint8Array> {
+    return this.#ready.shift()!;
+  }
+
+  /** A buffer that will be free when `buffer` resolves. */
+  give(buffer: Promise<Uint8Array>): void {
+    this.#ready.push(buffer);
+  }
+}
+
+/**
  * Fetch `[segment.received, segment.end)` into the file. Resolves when the segment is written
  * (its `end` may shrink meanwhile, when another worker takes the tail).
  *
  * @example
  * ```ts ignore
- * await fetchSegment(context, segment, buffer);
+ * await fetchSegment(context, segment, pool);
  * ```
  */
 export async function fetchSegment(
   context: FetchContext,
   segment: Segment,
-  buffer: Uint8Array,
+  pool: BufferPool,
 ): Promise<void> {
   let attempt = 0;
   let buffered = 0;
+  let buffer = await pool.take();
 
   const flush = async () => {
     if (buffered === 0) return;
-    const data = buffer.subarray(0, buffered);
-    await context.file.write(data, segment.written - context.fileOrigin);
-    segment.wrote(data);
+    const length = buffered;
+    await context.file.write(buffer.subarray(0, length), segment.written - context.fileOrigin);
+    const hashed = context.hasher.hash(buffer, length);
+    segment.wrote(length, hashed.then((h) => h.crc));
+    const size = buffer.length;
+    pool.give(hashed.then((h) => h.buffer, () => new Uint8Array(size)));
     buffered = 0;
     context.onWritten(segment);
+    buffer = await pool.take();
   };
 
-  while (segment.received < segment.end) {
-    if (context.signal.aborted) throw new AbortedError();
-    const progressBefore = segment.written;
-    let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
-    try {
-      const response = await context.source.read({
-        start: segment.received,
-        end: segment.end,
-        etag: context.etag,
-        whole: context.whole,
-        signal: context.signal,
-      });
-      reader = response.body.getReader();
-      if (!context.whole && !response.ranged) throw new RangeIgnoredSignal();
-      if (context.etag && response.etag && response.etag !== context.etag) {
-        throw new ObjectChangedError(`ETag ${context.etag} became ${response.etag}`);
-      }
-      if (context.whole && response.start !== segment.received) {
-        // A whole-object stream starts at 0; it cannot continue a segment part-way.
-        throw new RangeIgnoredSignal();
-      }
-      while (segment.received < segment.end) {
-        const { done, value } = await reader.read();
-        if (done) {
-          throw new NetworkError(
-            `the response ended early at byte ${segment.received} of ${segment.end}`,
-          );
+  try {
+    await fetchLoop();
+  } finally {
+    pool.give(Promise.resolve(buffer));
+  }
+
+  async function fetchLoop(): Promise<void> {
+    while (segment.received < segment.end) {
+      if (context.signal.aborted) throw new AbortedError();
+      const progressBefore = segment.written;
+      let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+      try {
+        const response = await context.source.read({
+          start: segment.received,
+          end: segment.end,
+          etag: context.etag,
+          whole: context.whole,
+          signal: context.signal,
+        });
+        reader = response.body.getReader();
+        if (!context.whole && !response.ranged) throw new RangeIgnoredSignal();
+        if (context.etag && response.etag && response.etag !== context.etag) {
+          throw new ObjectChangedError(`ETag ${context.etag} became ${response.etag}`);
         }
-        let offset = 0;
-        while (offset < value.length && segment.received < segment.end) {
-          const take = Math.min(
-            value.length - offset,
-            buffer.length - buffered,
-            segment.end - segment.received,
-          );
-          buffer.set(value.subarray(offset, offset + take), buffered);
-          buffered += take;
-          offset += take;
-          segment.received += take;
-          context.onReceived(take);
-          if (buffered === buffer.length) await flush();
+        if (context.whole && response.start !== segment.received) {
+          // A whole-object stream starts at 0; it cannot continue a segment part-way.
+          throw new RangeIgnoredSignal();
         }
+        while (segment.received < segment.end) {
+          const { done, value } = await reader.read();
+          if (done) {
+            throw new NetworkError(
+              `the response ended early at byte ${segment.received} of ${segment.end}`,
+            );
+          }
+          let offset = 0;
+          while (offset < value.length && segment.received < segment.end) {
+            const take = Math.min(
+              value.length - offset,
+              buffer.length - buffered,
+              segment.end - segment.received,
+            );
+            buffer.set(value.subarray(offset, offset + take), buffered);
+            buffered += take;
+            offset += take;
+            segment.received += take;
+            context.onReceived(take);
+            if (buffered === buffer.length) await flush();
+          }
+        }
+        await flush();
+        reader.cancel().catch(() => {});
+        reader = null;
+      } catch (error) {
+        reader?.cancel().catch(() => {});
+        // Keep every byte that arrived intact: it is valid data at its offset.
+        await flush();
+        segment.rewind();
+        if (context.whole && segment.written > segment.start) {
+          // A server without ranges can only restart from the beginning.
+          throw error;
+        }
+        if (error instanceof RangeIgnoredSignal || context.signal.aborted) {
+          throw context.signal.aborted && !(error instanceof OssdlError)
+            ? new AbortedError({ cause: error })
+            : error;
+        }
+        if (segment.written > progressBefore) attempt = 0;
+        attempt++;
+        if (!isRetryable(error)) throw error;
+        if (attempt >= context.maxAttempts) throw new RetriesExhaustedError(attempt, error);
+        const delay = backoffDelay(attempt - 1, {
+          maxAttempts: context.maxAttempts,
+          baseDelayMs: context.retryBaseDelayMs,
+          maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs,
+        });
+        context.onRetry(error, attempt, delay);
+        await abortableSleep(delay, context.signal);
       }
-      await flush();
-      reader.cancel().catch(() => {});
-      reader = null;
-    } catch (error) {
-      reader?.cancel().catch(() => {});
-      // Keep every byte that arrived intact: it is valid data at its offset.
-      await flush();
-      segment.rewind();
-      if (context.whole && segment.written > segment.start) {
-        // A server without ranges can only restart from the beginning.
-        throw error;
-      }
-      if (error instanceof RangeIgnoredSignal || context.signal.aborted) {
-        throw context.signal.aborted && !(error instanceof OssdlError)
-          ? new AbortedError({ cause: error })
-          : error;
-      }
-      if (segment.written > progressBefore) attempt = 0;
-      attempt++;
-      if (!isRetryable(error)) throw error;
-      if (attempt >= context.maxAttempts) throw new RetriesExhaustedError(attempt, error);
-      const delay = backoffDelay(attempt - 1, {
-        maxAttempts: context.maxAttempts,
-        baseDelayMs: context.retryBaseDelayMs,
-        maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs,
-      });
-      context.onRetry(error, attempt, delay);
-      await abortableSleep(delay, context.signal);
     }
   }
 }

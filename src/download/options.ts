@@ -76,6 +76,12 @@ export interface DownloadOptions {
   commitBytes?: number;
   /** Commit at least this often while bytes arrive, in ms. @default 1000 */
   commitIntervalMs?: number;
+  /**
+   * Compute CRC-64 in a worker thread, so that hashing runs beside the downloads instead of on
+   * the thread that drives them. Falls back to the calling thread where workers are unavailable.
+   * @default true when the range is 64 MiB or more
+   */
+  hashInWorker?: boolean;
   /** Compact the journal when it grows past this many bytes. @default 1048576 */
   journalCompactBytes?: number;
   /** Journal path. @default `${destination}.ossdl-journal` */
@@ -149,6 +155,7 @@ export const DEFAULTS = {
   retryBaseDelayMs: 200,
   progressIntervalMs: 200,
   journalCompactBytes: 1024 * 1024,
+  hashInWorkerFrom: 64 * 1024 * 1024,
 } as const;
 
 /** The suffix of the temporary data file beside the destination. */

@@ -9,7 +9,8 @@ import type { PositionalFile } from "../fs/file_system.ts";
 import type { Journal } from "../journal/journal.ts";
 import type { ObjectSource } from "../oss/object_source.ts";
 import { Committer } from "./committer.ts";
-import { fetchSegment } from "./fetch_segment.ts";
+import type { BlockHasher } from "../crc64/block_hasher.ts";
+import { BufferPool, fetchSegment } from "./fetch_segment.ts";
 import type { ResolvedTuning } from "./options.ts";
 import type { ProgressMeter } from "./progress_meter.ts";
 import { Scheduler } from "./scheduler.ts";
@@ -32,6 +33,7 @@ export interface RunInput {
   etag: string | null;
   whole: boolean;
   segments: Segment[];
+  hasher: BlockHasher;
   tuning: ResolvedTuning;
   meter: ProgressMeter;
   signal: AbortSignal | undefined;
@@ -81,7 +83,7 @@ export async function runSegments(input: RunInput): Promise<readonly Segment[]> 
     fileOrigin: input.fileOrigin,
     etag: input.etag,
     whole: input.whole,
-    chunkSize: tuning.chunkSize,
+    hasher: input.hasher,
     maxAttempts: tuning.maxAttempts,
     retryBaseDelayMs: tuning.retryBaseDelayMs,
     signal: internal.signal,
@@ -101,15 +103,15 @@ export async function runSegments(input: RunInput): Promise<readonly Segment[]> 
   };
 
   const worker = async () => {
-    const buffer = new Uint8Array(tuning.chunkSize);
+    // One buffer is filled while up to two written ones are being hashed.
+    const pool = new BufferPool(3, tuning.chunkSize);
     while (failure === null) {
       const segment = scheduler.next();
       if (!segment) return;
       active++;
       stats.parts++;
       try {
-        await segment.prepare();
-        await fetchSegment(context, segment, buffer);
+        await fetchSegment(context, segment, pool);
         partsDone++;
         commitSoon();
       } catch (error) {

@@ -1,12 +1,12 @@
 /**
  * A segment being fetched: bytes `[start, end)` of the object, of which `[start, written)` are in
  * the data file and `[start, durable)` are journaled. Its CRC-64 is the journaled prefix's CRC
- * combined with a streaming hash of what this run wrote.
+ * combined, block by block and in order, with the CRCs of the blocks this run wrote (the blocks
+ * may be hashed on another thread).
  *
  * @module
  */
 import { combineCrc64 } from "../crc64/combine.ts";
-import { type Crc64Hasher, createCrc64 } from "../crc64/crc64.ts";
 
 /**
  * The live state of one segment.
@@ -14,10 +14,9 @@ import { type Crc64Hasher, createCrc64 } from "../crc64/crc64.ts";
  * @example
  * ```ts
  * import { Segment } from "./segment.ts";
- * import { createCrc64 } from "../crc64/crc64.ts";
  * const s = new Segment(0, 0, 100, 0n);
- * await s.prepare();
- * s.remaining; // 100
+ * s.wrote(10, Promise.resolve(123n));
+ * console.log(s.remaining, await s.crc());
  * ```
  */
 export class Segment {
@@ -33,9 +32,8 @@ export class Segment {
   durable: number;
   /** A worker is fetching it. */
   active = false;
-  #base: number;
-  #baseCrc: bigint;
-  #hasher: Crc64Hasher | null = null;
+  /** CRC-64 of `[start, written)`, settled once the pending blocks are hashed. */
+  #crc: Promise<bigint>;
 
   /**
    * @param start the segment's first byte
@@ -49,13 +47,7 @@ export class Segment {
     this.written = from;
     this.received = from;
     this.durable = from;
-    this.#base = from;
-    this.#baseCrc = prefixCrc;
-  }
-
-  /** Create the hasher (before the first write). */
-  async prepare(): Promise<void> {
-    this.#hasher ??= await createCrc64();
+    this.#crc = Promise.resolve(prefixCrc);
   }
 
   /** Bytes still to receive. */
@@ -63,16 +55,12 @@ export class Segment {
     return this.end - this.received;
   }
 
-  /** All bytes are written. */
-  get complete(): boolean {
-    return this.written >= this.end;
-  }
-
-  /** Account bytes just written at `written` (in order). */
-  wrote(data: Uint8Array): void {
-    if (!this.#hasher) throw new Error("Segment.prepare() was not called");
-    this.#hasher.update(data);
-    this.written += data.length;
+  /** Account `length` bytes just written at `written` (in order), with their block's CRC-64. */
+  wrote(length: number, blockCrc: Promise<bigint>): void {
+    this.written += length;
+    this.#crc = Promise.all([this.#crc, blockCrc]).then(([a, b]) => combineCrc64(a, b, length));
+    // A failed hash surfaces where the CRC is awaited (commit, finish), not as an unhandled one.
+    this.#crc.catch(() => {});
   }
 
   /** Forget received-but-unwritten bytes (a failed response): fetching resumes at `written`. */
@@ -80,9 +68,8 @@ export class Segment {
     this.received = this.written;
   }
 
-  /** CRC-64 of `[start, written)`. */
-  crc(): bigint {
-    if (!this.#hasher) return this.#baseCrc;
-    return combineCrc64(this.#baseCrc, this.#hasher.digest(), this.written - this.#base);
+  /** CRC-64 of `[start, written)` as of now (later writes do not change the answer). */
+  crc(): Promise<bigint> {
+    return this.#crc;
   }
 }
