@@ -26,3 +26,15 @@ const fake = readFileSync(new URL("./_no_crc64.ts", import.meta.url), "utf8");
     );
   },
 });
+
+// Workers do not inherit `--preload`: Bun's Worker takes a `preload` option, so every worker the
+// engine starts (the CRC-64 hashing worker) gets this plugin too and hashes nothing either.
+type WorkerCtor = new (url: string | URL, options?: Record<string, unknown>) => object;
+const scope = globalThis as unknown as { Worker: WorkerCtor };
+const BaseWorker = scope.Worker;
+const self = new URL(import.meta.url).pathname;
+scope.Worker = class extends BaseWorker {
+  constructor(url: string | URL, options: Record<string, unknown> = {}) {
+    super(url, { ...options, preload: [self] });
+  }
+};
