@@ -376,3 +376,15 @@ test("download: a download hashed in a worker resumes after a power cut", async 
   assert.equal(result.bytesFetched, size - result.bytesResumed);
   assert.equal(result.verified, true);
 });
+
+test("download: retries of the first HEAD are counted and reported", async () => {
+  const f = await fixture(200_000);
+  let failures = 0;
+  f.emulator.faultsFor = (info) =>
+    info.method === "HEAD" && failures++ < 2 ? { serverError: { status: 503 } } : undefined;
+  const notices: string[] = [];
+  const result = await download(f.options({ onNotice: (n) => notices.push(n.code) }));
+  assert.ok(sameBytes(f.fs.readLive(DEST), f.object));
+  assert.equal(result.retries, 2);
+  assert.deepEqual(notices, ["RETRY", "RETRY"]);
+});

@@ -197,7 +197,16 @@ function objectRange(options: DownloadOptions, meta: ObjectMeta): [number, numbe
 
 async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
   const { options, tuning, fs, source, notice, stats } = input;
-  const meta = await source.stat({ signal: options.signal });
+  const meta = await source.stat({
+    signal: options.signal,
+    onRetry: ({ attempt, delayMs, error }) => {
+      stats.retries++;
+      notice({
+        code: "RETRY",
+        message: `${messageOf(error)}; retry ${attempt} in ${Math.round(delayMs)} ms`,
+      });
+    },
+  });
   const whole = input.whole || !meta.acceptsRanges;
   const [rangeStart, rangeEnd] = objectRange(options, meta);
   const isWholeObject = rangeStart === 0 && rangeEnd === meta.size;

@@ -61,6 +61,14 @@ export interface ReadResponse {
   body: ReadableStream<Uint8Array>;
 }
 
+/** Options of {@linkcode ObjectSource.stat}. */
+export interface StatOptions {
+  /** Cancels the request and its retries. */
+  signal?: AbortSignal;
+  /** Told before each retry of a failed attempt. */
+  onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
+}
+
 /**
  * An object that can be described and read by ranges. Implementations sign requests when they have
  * credentials, map error responses to `OssServiceError`, a 412 to `ObjectChangedError`, a network
@@ -88,7 +96,7 @@ export interface ObjectSource {
   /** A short name for messages, e.g. `oss://bucket/key`. No secrets. */
   readonly displayName: string;
   /** HEAD the object (URL sources: GET `bytes=0-0`), with retries. */
-  stat(options: { signal?: AbortSignal }): Promise<ObjectMeta>;
+  stat(options: StatOptions): Promise<ObjectMeta>;
   /** GET a range (no retries: the engine retries and continues from the last byte received). */
   read(request: ReadRequest): Promise<ReadResponse>;
 }

@@ -10,7 +10,13 @@ import { ProtocolError } from "../errors.ts";
 import type { Credentials } from "./credentials.ts";
 import { objectUrl, type ResolvedEndpoint } from "./endpoint.ts";
 import { defaultFetch, discardBody, type FetchFunction, send } from "./http_send.ts";
-import type { ObjectMeta, ObjectSource, ReadRequest, ReadResponse } from "./object_source.ts";
+import type {
+  ObjectMeta,
+  ObjectSource,
+  ReadRequest,
+  ReadResponse,
+  StatOptions,
+} from "./object_source.ts";
 import { errorFromResponse } from "./parse_error.ts";
 import { assertReadRequest, rangeHeader, toReadResponse } from "./read_response.ts";
 import { objectMetaFromHeaders, parseContentLength } from "./response_meta.ts";
@@ -122,8 +128,8 @@ export class OssObjectSource implements ObjectSource {
    * console.log(meta.size, meta.etag, meta.crc64);
    * ```
    */
-  stat(options: { signal?: AbortSignal }): Promise<ObjectMeta> {
-    const { signal } = options;
+  stat(options: StatOptions): Promise<ObjectMeta> {
+    const { signal, onRetry } = options;
     return withRetries(async () => {
       const response = await this.#request("HEAD", new Headers(), signal);
       if (response.status < 200 || response.status > 299) {
@@ -136,6 +142,7 @@ export class OssObjectSource implements ObjectSource {
     }, {
       policy: this.#options.retry,
       signal,
+      onRetry,
       sleep: this.#options.sleep,
       random: this.#options.random,
     });

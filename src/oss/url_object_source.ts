@@ -9,7 +9,13 @@
 import { ProtocolError } from "../errors.ts";
 import { parseContentRange } from "./content_range.ts";
 import { defaultFetch, discardBody, type FetchFunction, send } from "./http_send.ts";
-import type { ObjectMeta, ObjectSource, ReadRequest, ReadResponse } from "./object_source.ts";
+import type {
+  ObjectMeta,
+  ObjectSource,
+  ReadRequest,
+  ReadResponse,
+  StatOptions,
+} from "./object_source.ts";
 import { errorFromResponse } from "./parse_error.ts";
 import { assertReadRequest, rangeHeader, toReadResponse } from "./read_response.ts";
 import { objectMetaFromHeaders, parseContentLength } from "./response_meta.ts";
@@ -134,8 +140,8 @@ export class UrlObjectSource implements ObjectSource {
    * console.log(meta.size, meta.acceptsRanges);
    * ```
    */
-  stat(options: { signal?: AbortSignal }): Promise<ObjectMeta> {
-    const { signal } = options;
+  stat(options: StatOptions): Promise<ObjectMeta> {
+    const { signal, onRetry } = options;
     return withRetries(async () => {
       const response = await this.#get(new Headers({ range: "bytes=0-0" }), signal);
       const h = response.headers;
@@ -170,6 +176,7 @@ export class UrlObjectSource implements ObjectSource {
     }, {
       policy: this.#options.retry,
       signal,
+      onRetry,
       sleep: this.#options.sleep,
       random: this.#options.random,
     });
