@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { RequestOptions } from "./request_options.ts";
 import { readEnv } from "../runtime/env.ts";
 import {
   type Credentials,
@@ -14,11 +15,9 @@ import {
   resolveCredentials,
 } from "./credentials.ts";
 import { type EndpointOptions, resolveEndpoint } from "./endpoint.ts";
-import type { FetchFunction } from "./http_send.ts";
 import type { ObjectSource } from "./object_source.ts";
 import { OssObjectSource } from "./oss_object_source.ts";
 import { assertBucketName, assertObjectKey, isOssUrl, parseOssUrl } from "./oss_url.ts";
-import type { RetryPolicy, WithRetriesOptions } from "./retry.ts";
 import type { SignatureVersion } from "./sign_request.ts";
 import { UrlObjectSource } from "./url_object_source.ts";
 
@@ -26,7 +25,7 @@ import { UrlObjectSource } from "./url_object_source.ts";
 export type SourceSpec = string | { bucket: string; key: string; versionId?: string };
 
 /** Options of {@linkcode createObjectSource}. Only fetch, retry and userAgent apply to URLs. */
-export interface ObjectSourceOptions extends EndpointOptions {
+export interface ObjectSourceOptions extends EndpointOptions, RequestOptions {
   /** @default "v4" */
   signatureVersion?: SignatureVersion;
   /**
@@ -38,18 +37,8 @@ export interface ObjectSourceOptions extends EndpointOptions {
   env?: EnvLookup;
   /** Object version to read. */
   versionId?: string;
-  /** @default globalThis.fetch */
-  fetch?: FetchFunction;
-  /** Retry policy of `stat`. @default { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 20000 } */
-  retry?: Partial<RetryPolicy>;
-  /** Sent as `User-Agent` when given. */
-  userAgent?: string;
   /** The clock for signing (tests). @default () => new Date() */
   now?: () => Date;
-  /** Sleep between retries (tests). */
-  sleep?: WithRetriesOptions["sleep"];
-  /** Jitter source (tests). @default Math.random */
-  random?: () => number;
 }
 
 /**

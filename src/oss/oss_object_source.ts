@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { RequestOptions } from "./request_options.ts";
 import { ProtocolError } from "../errors.ts";
 import type { Credentials } from "./credentials.ts";
 import { objectUrl, type ResolvedEndpoint } from "./endpoint.ts";
@@ -20,11 +21,11 @@ import type {
 import { errorFromResponse } from "./parse_error.ts";
 import { assertReadRequest, rangeHeader, toReadResponse } from "./read_response.ts";
 import { objectMetaFromHeaders, parseContentLength } from "./response_meta.ts";
-import { type RetryPolicy, withRetries, type WithRetriesOptions } from "./retry.ts";
+import { withRetries } from "./retry.ts";
 import { type SignatureVersion, signHeaders } from "./sign_request.ts";
 
 /** Options of {@linkcode OssObjectSource}. */
-export interface OssObjectSourceOptions {
+export interface OssObjectSourceOptions extends RequestOptions {
   /** The bucket. */
   bucket: string;
   /** The raw object key. */
@@ -37,18 +38,8 @@ export interface OssObjectSourceOptions {
   credentials: Credentials | null;
   /** @default "v4" */
   signatureVersion?: SignatureVersion;
-  /** @default globalThis.fetch */
-  fetch?: FetchFunction;
-  /** Retry policy for `stat`. @default DEFAULT_RETRY_POLICY */
-  retry?: Partial<RetryPolicy>;
-  /** Sent as `User-Agent` when given. */
-  userAgent?: string;
   /** The clock for signing. @default () => new Date() */
   now?: () => Date;
-  /** Sleep used between retries (tests). */
-  sleep?: WithRetriesOptions["sleep"];
-  /** Jitter source for retries (tests). */
-  random?: () => number;
 }
 
 /**

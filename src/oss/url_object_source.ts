@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { RequestOptions } from "./request_options.ts";
 import { ProtocolError } from "../errors.ts";
 import { parseContentRange } from "./content_range.ts";
 import { defaultFetch, discardBody, type FetchFunction, send } from "./http_send.ts";
@@ -19,7 +20,7 @@ import type {
 import { errorFromResponse } from "./parse_error.ts";
 import { assertReadRequest, rangeHeader, toReadResponse } from "./read_response.ts";
 import { objectMetaFromHeaders, parseContentLength } from "./response_meta.ts";
-import { type RetryPolicy, withRetries, type WithRetriesOptions } from "./retry.ts";
+import { withRetries } from "./retry.ts";
 
 /** Query parameters that carry a signature, a credential or an expiry (compared lower-cased). */
 export const SIGNATURE_PARAMS: ReadonlySet<string> = new Set([
@@ -66,18 +67,7 @@ export function stripSignature(url: string | URL): string {
 }
 
 /** Options of {@linkcode UrlObjectSource}. */
-export interface UrlObjectSourceOptions {
-  /** @default globalThis.fetch */
-  fetch?: FetchFunction;
-  /** Retry policy for `stat`. @default DEFAULT_RETRY_POLICY */
-  retry?: Partial<RetryPolicy>;
-  /** Sent as `User-Agent` when given. */
-  userAgent?: string;
-  /** Sleep used between retries (tests). */
-  sleep?: WithRetriesOptions["sleep"];
-  /** Jitter source for retries (tests). */
-  random?: () => number;
-}
+export type UrlObjectSourceOptions = RequestOptions;
 
 /**
  * Reads an object from an http(s) URL.

@@ -1,0 +1,29 @@
+/**
+ * The options every object source shares: how requests are sent and retried.
+ *
+ * @module
+ */
+import type { FetchFunction } from "./http_send.ts";
+import type { RetryPolicy, WithRetriesOptions } from "./retry.ts";
+
+/**
+ * How requests are sent and retried.
+ *
+ * @example
+ * ```ts
+ * import type { RequestOptions } from "./request_options.ts";
+ * const options: RequestOptions = { retry: { maxAttempts: 3 }, userAgent: "my-tool/1.0" };
+ * ```
+ */
+export interface RequestOptions {
+  /** Sends the requests. @default globalThis.fetch */
+  fetch?: FetchFunction;
+  /** Retry policy of `stat`. @default DEFAULT_RETRY_POLICY */
+  retry?: Partial<RetryPolicy>;
+  /** Sent as `User-Agent` when given. */
+  userAgent?: string;
+  /** Sleep between retries (tests). */
+  sleep?: WithRetriesOptions["sleep"];
+  /** Jitter source for retries (tests). @default Math.random */
+  random?: () => number;
+}
