@@ -42,8 +42,8 @@ export class OssdlError extends Error {
   readonly hint: string;
 
   /**
-
-   * Create it.
+   * Make an error with a stable code, a message and a hint.
+   *
    * @param code the stable code
    * @param message what went wrong (no secrets)
    * @param hint what to do next
@@ -98,8 +98,8 @@ export class OssServiceError extends OssdlError implements OssErrorDetails {
   readonly ec: string;
 
   /**
-
-   * Create it.
+   * Make the error from what the server said.
+   *
    * @param details what the server said
    * @param hint what to do next; a hint is derived from the Code when omitted
    */
@@ -120,6 +120,9 @@ export class OssServiceError extends OssdlError implements OssErrorDetails {
 }
 
 function hintForOssCode(d: OssErrorDetails): string {
+  if (d.status === 403 && /expired/i.test(d.ossMessage) && !/token/i.test(d.ossMessage)) {
+    return "the presigned URL has expired: sign a new one";
+  }
   switch (d.ossCode) {
     case "NoSuchKey":
       return "check the object key (keys are case-sensitive) and the version id";
@@ -141,9 +144,6 @@ function hintForOssCode(d: OssErrorDetails): string {
       return "check --range: it must lie within the object";
     case "PreconditionFailed":
       return "the object changed while downloading; run again to fetch the new version";
-    case "AccessForbidden":
-    case "Request has expired":
-      return "the presigned URL has expired: sign a new one";
   }
   if (d.status === 403) {
     return "check the credentials, the region, the clock, or sign a new URL if it expired";
@@ -165,8 +165,11 @@ function hintForOssCode(d: OssErrorDetails): string {
  * ```
  */
 export class ObjectChangedError extends OssdlError {
-  /** Create it.
-   * @param detail what differs */
+  /**
+   * Make the error, saying what differs.
+   *
+   * @param detail what differs
+   */
   constructor(detail: string, options?: { cause?: unknown }) {
     super(
       "OBJECT_CHANGED",
@@ -194,7 +197,8 @@ export class IntegrityError extends OssdlError {
   /** The CRC-64 of the bytes received. */
   readonly actual: bigint;
   /**
-   * Create it.
+   * Make the error from the two CRC-64 values.
+   *
    * @param expected the server's CRC-64
    * @param actual the CRC-64 computed locally
    * @param what what was checked, e.g. "the object" or "part 3"
@@ -222,8 +226,11 @@ export class IntegrityError extends OssdlError {
  * ```
  */
 export class JournalDamagedError extends OssdlError {
-  /** Create it.
-   * @param reason why the journal is not trusted */
+  /**
+   * Make the error, saying why the journal is not trusted.
+   *
+   * @param reason why the journal is not trusted
+   */
   constructor(reason: string, options?: { cause?: unknown }) {
     super(
       "JOURNAL_DAMAGED",
@@ -259,7 +266,8 @@ export class FileSystemError extends OssdlError {
   /** The operation, e.g. `open`, `write`, `rename`. */
   readonly operation: string;
   /**
-   * Create it.
+   * Make the error for a failed operation on a path.
+   *
    * @param code the kind of failure
    * @param operation what was being done
    * @param path on which path
@@ -283,10 +291,16 @@ const FS_TEXT: Record<FileSystemErrorCode, [string, string]> = {
     "no space left on the device",
     "free some space and run the same command again; the download resumes",
   ],
-  FS_PERMISSION: ["permission denied", "choose a destination you may write to"],
-  FS_NOT_FOUND: ["no such file or directory", "check that the destination directory exists"],
-  FS_NOT_DIRECTORY: ["a path component is not a directory", "check the destination path"],
-  FS_ERROR: ["file-system error", "check the destination disk and run again"],
+  FS_PERMISSION: ["permission denied", "check the permissions, or choose a path you may write to"],
+  FS_NOT_FOUND: [
+    "no such file or directory",
+    "check the path: the file or its directory does not exist",
+  ],
+  FS_NOT_DIRECTORY: [
+    "a path component is not a directory, or a directory is where a file should be",
+    "check the path",
+  ],
+  FS_ERROR: ["file-system error", "check the disk and the path, then run again"],
 };
 
 /**
@@ -300,8 +314,11 @@ const FS_TEXT: Record<FileSystemErrorCode, [string, string]> = {
  * ```
  */
 export class NetworkError extends OssdlError {
-  /** Create it.
-   * @param detail what failed */
+  /**
+   * Make the error, saying what failed.
+   *
+   * @param detail what failed
+   */
   constructor(detail: string, options?: { cause?: unknown }) {
     super(
       "NETWORK_ERROR",
@@ -326,7 +343,8 @@ export class RetriesExhaustedError extends OssdlError {
   /** How many attempts were made. */
   readonly attempts: number;
   /**
-   * Create it.
+   * Make the error from the attempt count and the last failure.
+   *
    * @param attempts how many attempts were made
    * @param last the last failure
    */
@@ -354,8 +372,11 @@ export class RetriesExhaustedError extends OssdlError {
  * ```
  */
 export class ProtocolError extends OssdlError {
-  /** Create it.
-   * @param detail what was wrong */
+  /**
+   * Make the error, saying what was wrong.
+   *
+   * @param detail what was wrong
+   */
   constructor(detail: string, options?: { cause?: unknown }) {
     super(
       "PROTOCOL_ERROR",
@@ -377,7 +398,11 @@ export class ProtocolError extends OssdlError {
  * ```
  */
 export class AbortedError extends OssdlError {
-  /** Create it. @param options the underlying cause, if any */
+  /**
+   * Make the error.
+   *
+   * @param options the underlying cause, if any
+   */
   constructor(options?: { cause?: unknown }) {
     super(
       "ABORTED",

@@ -28,12 +28,8 @@ const TUNING = {
 async function checkedJournaledBytes(fs: MemoryFileSystem): Promise<number> {
   const journal = fs.readDurable(JOURNAL);
   if (!journal) return 0;
-  let replay;
-  try {
-    replay = await replayJournal(journal);
-  } catch {
-    return 0; // an untrusted journal claims nothing
-  }
+  // A crash may tear the last record, never damage the journal: replay must succeed.
+  const replay = await replayJournal(journal);
   // After the final rename the data lives at the destination until the journal is removed.
   const data = fs.readDurable(PARTIAL) ?? fs.readDurable(DEST);
   let covered = 0;

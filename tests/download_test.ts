@@ -388,3 +388,26 @@ test("download: retries of the first HEAD are counted and reported", async () =>
   assert.equal(result.retries, 2);
   assert.deepEqual(notices, ["RETRY", "RETRY"]);
 });
+
+test("download: a key that mentions security-token downloads fine in parts", async () => {
+  const f = await fixture(10);
+  const object = testBytes(300_000, 8);
+  await f.emulator.put("bucket", "docs/security-token-guide.bin", object);
+  await download(f.options({ source: "oss://bucket/docs/security-token-guide.bin" }));
+  assert.ok(sameBytes(f.fs.readLive(DEST), object));
+});
+
+test("download: a failure creating the journal leaves no partial file", async () => {
+  const f = await fixture(300_000);
+  f.fs.mkdirDurable("/data/out.bin.ossdl-journal.tmp"); // a directory where the journal goes
+  await assert.rejects(download(f.options()));
+  assert.equal(f.fs.exists(PARTIAL), false);
+});
+
+test("download: a version id with an http(s) URL is refused, not ignored", async () => {
+  const f = await fixture(10);
+  await assert.rejects(
+    download(f.options({ source: "http://127.0.0.1:9/bucket/dir/object.bin", versionId: "v1" })),
+    TypeError,
+  );
+});

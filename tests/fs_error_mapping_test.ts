@@ -87,7 +87,7 @@ test("toFileSystemError keeps the cause, the operation and the path", () => {
   assert.equal(e.operation, "open");
   assert.equal(e.path, "/data/file.bin");
   assert.equal(e.message, "open /data/file.bin: permission denied");
-  assert.equal(e.hint, "choose a destination you may write to");
+  assert.equal(e.hint, "check the permissions, or choose a path you may write to");
   assert.equal(toFileSystemError(e, "write", "/other"), e);
 });
 

@@ -117,7 +117,9 @@ export async function createFresh(
     const journal = header ? await Journal.create(fs, paths.journal, header) : null;
     return { file, journal, segments: [], fresh: true };
   } catch (error) {
+    // Nothing was downloaded yet: leave nothing behind.
     await file.close().catch(() => {});
+    await fs.remove(paths.partial).catch(() => {});
     throw error;
   }
 }

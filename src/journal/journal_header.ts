@@ -50,17 +50,30 @@ export interface JournalHeader {
   createdAt: string;
 }
 
-const SECRET_MARKERS = ["signature=", "x-oss-signature", "security-token", "x-oss-credential"];
+/** Query parameters that carry a credential or a signature (lower case). */
+const SECRET_PARAMS: ReadonlySet<string> = new Set([
+  "signature",
+  "ossaccesskeyid",
+  "security-token",
+  "x-oss-signature",
+  "x-oss-credential",
+  "x-oss-security-token",
+  "x-amz-signature",
+  "x-amz-credential",
+  "x-amz-security-token",
+]);
 
 /**
- * Throws a `TypeError` when `identity` looks like it carries a credential or a URL signature
- * (`Signature=`, `x-oss-signature`, `security-token`, `x-oss-credential`, any case). The message
- * names the marker, never the value.
+ * Throws a `TypeError` when `identity` is a URL whose query carries a credential or a signature
+ * (`Signature`, `OSSAccessKeyId`, `security-token`, `x-oss-signature`, `x-oss-credential`,
+ * `x-oss-security-token`, or their `x-amz-` kin; any case). Only parameter names are looked at, so
+ * an object key that merely contains such a word is fine. The message names the parameter, never
+ * its value.
  *
  * @example
  * ```ts
  * import { assertNoSecrets } from "./journal_header.ts";
- * assertNoSecrets("https://b.oss-cn-hangzhou.aliyuncs.com/key"); // fine
+ * assertNoSecrets("https://b.oss-cn-hangzhou.aliyuncs.com/security-token-guide.pdf"); // fine
  * try {
  *   assertNoSecrets("https://b.oss-cn-hangzhou.aliyuncs.com/key?Signature=abc");
  * } catch (e) {
@@ -69,11 +82,17 @@ const SECRET_MARKERS = ["signature=", "x-oss-signature", "security-token", "x-os
  * ```
  */
 export function assertNoSecrets(identity: string): void {
-  const lower = identity.toLowerCase();
-  for (const marker of SECRET_MARKERS) {
-    if (lower.includes(marker)) {
+  if (!/^https?:\/\//i.test(identity)) return;
+  let query: URLSearchParams;
+  try {
+    query = new URL(identity).searchParams;
+  } catch {
+    return;
+  }
+  for (const name of query.keys()) {
+    if (SECRET_PARAMS.has(name.toLowerCase())) {
       throw new TypeError(
-        `journal identity must not contain credentials or a URL signature (found "${marker}")`,
+        `journal identity must not contain credentials or a URL signature (found "${name}")`,
       );
     }
   }

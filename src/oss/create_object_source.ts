@@ -73,7 +73,15 @@ export function createObjectSource(
   };
   let name: { bucket: string; key: string; versionId?: string };
   if (typeof source === "string") {
-    if (/^https?:\/\//i.test(source)) return new UrlObjectSource(source, common);
+    if (/^https?:\/\//i.test(source)) {
+      if (options.versionId) {
+        throw new TypeError(
+          "a version id cannot be applied to an http(s) URL: put versionId in the URL " +
+            "(and sign that URL), or use oss://bucket/key",
+        );
+      }
+      return new UrlObjectSource(source, common);
+    }
     if (!isOssUrl(source)) {
       throw new TypeError("the source must be oss://bucket/key or an http(s) URL");
     }

@@ -35,6 +35,14 @@ export const SIGNATURE_PARAMS: ReadonlySet<string> = new Set([
   "x-oss-signature-version",
   "x-oss-security-token",
   "x-oss-additional-headers",
+  // S3-style presigned URLs (any server with Range is a valid source).
+  "x-amz-algorithm",
+  "x-amz-credential",
+  "x-amz-date",
+  "x-amz-expires",
+  "x-amz-signedheaders",
+  "x-amz-signature",
+  "x-amz-security-token",
 ]);
 
 function decodeName(raw: string): string {
