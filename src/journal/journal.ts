@@ -272,17 +272,25 @@ export class Journal {
     this.#file = null;
     await old.close();
     let renamed = false;
+    let failure: unknown = null;
     try {
       await this.#fs.rename(tmp, this.#path);
       renamed = true;
       await this.#fs.syncDir(dirname(this.#path));
-    } finally {
-      this.#file = await this.#fs.open(this.#path);
-      if (renamed) {
-        this.#size = bytes.length;
-        this.#dirtyTail = false;
-      }
+    } catch (error) {
+      failure = error;
     }
+    // Reopen whichever journal is at the path; a failure to reopen must not hide the first one.
+    try {
+      this.#file = await this.#fs.open(this.#path);
+    } catch (error) {
+      failure ??= error;
+    }
+    if (renamed) {
+      this.#size = bytes.length;
+      this.#dirtyTail = false;
+    }
+    if (failure !== null) throw failure;
   }
 
   /**
