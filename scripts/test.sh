@@ -25,8 +25,8 @@ mkdir -p .tmp
 # The single binary: build it with Bun and run a real download with it (the demo serves an object
 # from the emulator on 127.0.0.1 and downloads, verifies and reads it back).
 build_and_run_binary() {
-  $BUN build --compile cli.ts --outfile .tmp/ossdl-bun >/dev/null &&
-    .tmp/ossdl-bun demo --size 24MiB && rm -f .tmp/ossdl-bun
+  $BUN build --compile cli.ts src/crc64/crc64_worker.ts --outfile .tmp/ossdl-bun >/dev/null &&
+    .tmp/ossdl-bun demo --size 80MiB && rm -f .tmp/ossdl-bun
 }
 step "bun build --compile binary downloads from the emulator" build_and_run_binary
 $DENO test -A --no-check tests/ 2>&1 | tee .tmp/deno-test.log

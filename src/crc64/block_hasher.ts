@@ -68,6 +68,19 @@ export class InlineBlockHasher implements BlockHasher {
   close(): void {}
 }
 
+/**
+ * Where the worker's module may be: beside this file, or, in a Bun single-file executable built
+ * from the repository root with the worker as an extra entry point (`deno task compile:bun`), at
+ * its path from the root (the bundle flattens this file into the executable's root module).
+ */
+function workerUrls(): string[] {
+  const urls = [new URL("./crc64_worker.ts", import.meta.url).href];
+  if (import.meta.url.includes("/$bunfs/")) {
+    urls.push(new URL("./src/crc64/crc64_worker.ts", import.meta.url).href);
+  }
+  return urls;
+}
+
 interface Reply {
   id: number;
   crc?: bigint;
@@ -123,10 +136,17 @@ export class WorkerBlockHasher implements BlockHasher {
    * caller then hashes inline).
    */
   static async start(timeoutMs = 10_000): Promise<WorkerBlockHasher | null> {
+    for (const url of workerUrls()) {
+      const hasher = await WorkerBlockHasher.#tryStart(url, timeoutMs);
+      if (hasher) return hasher;
+    }
+    return null;
+  }
+
+  static async #tryStart(url: string, timeoutMs: number): Promise<WorkerBlockHasher | null> {
     let hasher: WorkerBlockHasher;
     try {
-      const url = new URL("./crc64_worker.ts", import.meta.url);
-      hasher = new WorkerBlockHasher(new Worker(url.href, { type: "module" }));
+      hasher = new WorkerBlockHasher(new Worker(url, { type: "module" }));
     } catch {
       return null;
     }
