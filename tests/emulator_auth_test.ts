@@ -11,10 +11,11 @@ const ENDPOINT = "http://127.0.0.1:9000";
 const KEY = "dir/a b+c~!.txt";
 const KEY_PATH = "/bucket/dir/a%20b%2Bc~%21.txt";
 
-async function setup(securityToken?: string, now = NOW): Promise<OssEmulator> {
+async function setup(securityToken?: string, now = NOW, region?: string): Promise<OssEmulator> {
   const emulator = new OssEmulator({
     credentials: { accessKeyId: "ak", accessKeySecret: "sk", securityToken },
     now: () => now,
+    region,
   });
   await emulator.put("bucket", KEY, pattern(100));
   return emulator;
@@ -27,7 +28,13 @@ function creds(accessKeySecret = "sk", securityToken?: string, accessKeyId = "ak
 async function signed(
   version: "v1" | "v4",
   credentials: Credentials,
-  options: { at?: number; query?: string; headers?: Record<string, string> } = {},
+  options: {
+    at?: number;
+    query?: string;
+    headers?: Record<string, string>;
+    region?: string;
+    product?: string;
+  } = {},
 ): Promise<Request> {
   const at = options.at ?? NOW;
   return await signRequest(
@@ -37,7 +44,8 @@ async function signed(
       signatureVersion: version,
       bucket: "bucket",
       key: KEY,
-      region: "cn-hangzhou",
+      region: options.region ?? "cn-hangzhou",
+      product: options.product,
       now: () => new Date(at),
     },
   );
@@ -46,11 +54,18 @@ async function signed(
 async function presigned(
   version: "v1" | "v4",
   credentials: Credentials,
-  options: { at?: number; expiresInSeconds?: number; versionId?: string } = {},
+  options: {
+    at?: number;
+    expiresInSeconds?: number;
+    versionId?: string;
+    region?: string;
+    product?: string;
+  } = {},
 ): Promise<string> {
   return await presignUrl({ bucket: "bucket", key: KEY }, {
     endpoint: ENDPOINT,
-    region: "cn-hangzhou",
+    region: options.region ?? "cn-hangzhou",
+    product: options.product,
     credentials,
     signatureVersion: version,
     expiresInSeconds: options.expiresInSeconds ?? 600,
@@ -163,6 +178,66 @@ for (const version of ["v1", "v4"] as const) {
     );
   });
 }
+
+test("auth v4: with a region set, a scope naming another region is 400 InvalidArgument", async () => {
+  for (const configured of ["cn-hangzhou", "oss-cn-hangzhou"]) {
+    const emulator = await setup(undefined, NOW, configured);
+    const good = await emulator.handle(await signed("v4", creds()));
+    assert.equal(good.status, 200, configured);
+    await good.body?.cancel();
+    const goodUrl = await emulator.handle(new Request(await presigned("v4", creds())));
+    assert.equal(goodUrl.status, 200, configured);
+    await goodUrl.body?.cancel();
+    for (const region of ["cn-beijing", "cn-hangzhou-internal"]) {
+      for (
+        const request of [
+          await signed("v4", creds(), { region }),
+          new Request(await presigned("v4", creds(), { region })),
+        ]
+      ) {
+        const r = await emulator.handle(request);
+        assert.deepEqual(await codeOf(r), [
+          400,
+          "InvalidArgument",
+          "Invalid signing region in Authorization header.",
+        ]);
+        assert.equal(r.headers.get("x-oss-ec"), "0002-00000226");
+      }
+    }
+    // V1 carries no region.
+    const v1 = await emulator.handle(await signed("v1", creds()));
+    assert.equal(v1.status, 200);
+    await v1.body?.cancel();
+  }
+});
+
+test("auth v4: without a region option any scope region is accepted", async () => {
+  const emulator = await setup();
+  const r = await emulator.handle(await signed("v4", creds(), { region: "cn-beijing" }));
+  assert.equal(r.status, 200);
+  await r.body?.cancel();
+  const u = await emulator.handle(new Request(await presigned("v4", creds(), { region: "x-1" })));
+  assert.equal(u.status, 200);
+  await u.body?.cancel();
+});
+
+test("auth v4: a scope product other than oss is 400 InvalidArgument", async () => {
+  const emulator = await setup();
+  for (
+    const request of [
+      await signed("v4", creds(), { product: "oss-cloudbox" }),
+      new Request(await presigned("v4", creds(), { product: "ecs" })),
+    ]
+  ) {
+    const r = await emulator.handle(request);
+    assert.deepEqual(await codeOf(r), [
+      400,
+      "InvalidArgument",
+      "Invalid signing product in Authorization header.",
+    ]);
+    assert.equal(r.headers.get("x-oss-ec"), "0002-00000227");
+  }
+});
 
 test("auth: presigned and header signature together is refused", async () => {
   const emulator = await setup();

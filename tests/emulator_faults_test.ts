@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { bytes, call, emulatorWithObjects, pattern, xmlField } from "./emulator_fixtures.ts";
 import { DroppedConnectionError, seededRandom } from "../src/emulator/faults.ts";
 import { crc64 } from "../src/crc64/crc64.ts";
+import { OssEmulator } from "../src/emulator/oss_emulator.ts";
 
 /** Read a body until it ends or errors; returns the bytes and the error. */
 async function drain(body: ReadableStream<Uint8Array>): Promise<[number, unknown]> {
@@ -153,4 +154,69 @@ test("faults: per-request hook targets one request; counters and log", async () 
       ["HEAD", null, 200, 0, "obj.bin"],
     ],
   );
+});
+
+test("faults: a hook's serverError fails its request; next is a global-only countdown", async () => {
+  const { emulator } = await emulatorWithObjects();
+  emulator.setFaults({ serverError: { next: 1 } });
+  emulator.faultsFor = (info) =>
+    info.index <= 2 ? { serverError: info.index === 1 ? { next: 1 } : { status: 500 } } : undefined;
+  const statuses: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const r = await call(emulator, "/bucket/obj.bin", { method: "HEAD" });
+    statuses.push(r.status);
+  }
+  // 1 and 2: the hook's spec (its `next` ignored); 3: the global countdown, untouched so far.
+  assert.deepEqual(statuses, [503, 500, 503, 200, 200]);
+  emulator.setFaults({});
+  emulator.faultsFor = (info) => info.index === 6 ? { serverError: { next: 3 } } : undefined;
+  const after: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    after.push((await call(emulator, "/bucket/obj.bin", { method: "HEAD" })).status);
+  }
+  assert.deepEqual(after, [503, 200, 200]);
+});
+
+test("faults: a hook's serverError rate is a per-request probability", async () => {
+  const { emulator } = await emulatorWithObjects();
+  emulator.setFaults({ seed: 3 });
+  emulator.faultsFor = () => ({ serverError: { rate: 0, next: 5 } });
+  const r = await call(emulator, "/bucket/obj.bin", { method: "HEAD" });
+  assert.equal(r.status, 200);
+  emulator.faultsFor = () => ({ serverError: { rate: 1 } });
+  assert.equal((await call(emulator, "/bucket/obj.bin", { method: "HEAD" })).status, 503);
+});
+
+test("faults: the request log keeps the last maxLogEntries entries; counters stay exact", async () => {
+  const { emulator } = await emulatorWithObjects({ maxLogEntries: 3 });
+  emulator.resetStats();
+  for (let i = 0; i < 7; i++) {
+    await call(emulator, "/bucket/obj.bin", { method: "HEAD", headers: { range: `bytes=${i}-` } });
+  }
+  const r = await call(emulator, "/bucket/obj.bin", { headers: { range: "bytes=0-9" } });
+  assert.equal((await bytes(r)).length, 10);
+  const stats = emulator.stats;
+  assert.equal(stats.requests, 8);
+  assert.equal(stats.bytesSent, 10);
+  assert.deepEqual(stats.log.map((e) => [e.method, e.range, e.bytesSent]), [
+    ["HEAD", "bytes=5-", 0],
+    ["HEAD", "bytes=6-", 0],
+    ["GET", "bytes=0-9", 10],
+  ]);
+  emulator.resetStats();
+  await call(emulator, "/bucket/obj.bin", { method: "HEAD" });
+  assert.deepEqual(emulator.stats.log.map((e) => e.method), ["HEAD"]);
+  const silent = await emulatorWithObjects({ maxLogEntries: 0 });
+  await call(silent.emulator, "/bucket/obj.bin", { method: "HEAD" });
+  assert.deepEqual([silent.emulator.stats.requests, silent.emulator.stats.log.length], [1, 0]);
+  assert.throws(() => new OssEmulator({ maxLogEntries: -1 }), RangeError);
+});
+
+test("faults: by default the request log is capped at 10 000 entries", async () => {
+  const { emulator } = await emulatorWithObjects();
+  for (let i = 0; i < 10_005; i++) await call(emulator, `/none/${i}`, { method: "HEAD" });
+  const stats = emulator.stats;
+  assert.equal(stats.requests, 10_005);
+  assert.equal(stats.log.length, 10_000);
+  assert.deepEqual([stats.log[0].key, stats.log[9_999].key], ["5", "10004"]);
 });

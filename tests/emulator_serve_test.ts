@@ -163,3 +163,25 @@ test("serve: serveDirectory serves files under <root>/<bucket>/<key>", async () 
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test("serve: serveDirectory with a region rejects V4 URLs signed for another region", async () => {
+  const root = await mkdtemp(join(tmpdir(), "ossdl-serve-"));
+  const credentials = { accessKeyId: "ak", accessKeySecret: "sk" };
+  const server = await serveDirectory(root, { port: 0, credentials, region: "cn-hangzhou" });
+  try {
+    await mkdir(join(root, "files"), { recursive: true });
+    await writeFile(join(root, "files", "a.bin"), pattern(100));
+    const url = (region: string) =>
+      presignUrl("oss://files/a.bin", { endpoint: server.url, region, credentials });
+    const good = await fetch(await url("cn-hangzhou"));
+    assert.equal(good.status, 200);
+    assert.equal((await good.arrayBuffer()).byteLength, 100);
+    const bad = await fetch(await url("cn-shanghai"));
+    assert.equal(bad.status, 400);
+    assert.equal(bad.headers.get("x-oss-ec"), "0002-00000226");
+    assert.equal(xmlField(await bad.text(), "Code"), "InvalidArgument");
+  } finally {
+    await server.close();
+    await rm(root, { recursive: true, force: true });
+  }
+});

@@ -2,8 +2,8 @@
  * Request authentication for the emulator: V1 (`Authorization: OSS ak:sig`, presigned
  * `OSSAccessKeyId`/`Expires`/`Signature`) and V4 (`OSS4-HMAC-SHA256` header, presigned
  * `x-oss-signature-version`...). Signatures are recomputed with the project's own signer, so client
- * and emulator agree by construction; the checks around them (key id, token, expiry, clock skew)
- * follow oss-protocol.md §1-§2.
+ * and emulator agree by construction; the checks around them (key id, token, expiry, clock skew,
+ * V4 scope region and product) follow oss-protocol.md §1-§2.
  *
  * @module
  */
@@ -33,6 +33,15 @@ export interface AuthInput {
   query: [string, string][];
   /** The emulator's clock, ms since the epoch. */
   now: number;
+}
+
+/** Server-side settings of {@linkcode authenticate}. */
+export interface AuthOptions {
+  /**
+   * The region V4 signatures must be scoped to (region ID such as `cn-hangzhou`; a leading `oss-`
+   * is dropped). When unset, any region in the V4 scope is accepted.
+   */
+  region?: string;
 }
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -88,6 +97,7 @@ function mismatch(stringToSign: string): OssErrorSpec {
  * const error = await authenticate(
  *   { request: new Request("http://h/b/k"), bucket: "b", key: "k", query: [], now: Date.now() },
  *   { accessKeyId: "ak", accessKeySecret: "sk" },
+ *   { region: "cn-hangzhou" },
  * );
  * console.log(error?.code); // AccessDenied
  * ```
@@ -95,7 +105,9 @@ function mismatch(stringToSign: string): OssErrorSpec {
 export function authenticate(
   input: AuthInput,
   credentials: EmulatorCredentials,
+  options: AuthOptions = {},
 ): Promise<OssErrorSpec | null> {
+  const region = options.region?.replace(/^oss-/, "");
   const auth = input.request.headers.get("authorization");
   const q = input.query;
   const v1Query = first(q, "Signature") !== undefined || first(q, "OSSAccessKeyId") !== undefined;
@@ -112,14 +124,14 @@ export function authenticate(
   if (auth !== null) {
     if (auth.startsWith("OSS ")) return v1Header(input, credentials, auth.slice(4));
     if (auth.startsWith(V4_ALGORITHM + " ")) {
-      return v4Header(input, credentials, auth.slice(V4_ALGORITHM.length + 1));
+      return v4Header(input, credentials, region, auth.slice(V4_ALGORITHM.length + 1));
     }
     return Promise.resolve(
       fail(OSS_ERRORS.InvalidArgument, "Authorization header is invalid."),
     );
   }
   if (v1Query) return v1Presigned(input, credentials);
-  if (v4Query) return v4Presigned(input, credentials);
+  if (v4Query) return v4Presigned(input, credentials, region);
   return Promise.resolve(
     fail(OSS_ERRORS.AccessDenied, "You have no right to access this object because of bucket acl."),
   );
@@ -201,6 +213,18 @@ function parseCredential(value: string): V4Parts | null {
   return { accessKeyId: parts[0], date: parts[1], region: parts[2], product: parts[3] };
 }
 
+/**
+ * OSS answers a V4 scope naming another region or a product other than `oss` with 400
+ * InvalidArgument (EC 0002-00000226 / 0002-00000227, as quoted in SDK issues; see
+ * `OSS_ERRORS.InvalidSigningRegion`). The same answer is assumed for presigned URLs, whose exact
+ * message is undocumented.
+ */
+function scopeError(scope: V4Parts, region: string | undefined): OssErrorSpec | null {
+  if (scope.product !== "oss") return OSS_ERRORS.InvalidSigningProduct;
+  if (region !== undefined && scope.region !== region) return OSS_ERRORS.InvalidSigningRegion;
+  return null;
+}
+
 async function v4Check(
   input: AuthInput,
   credentials: EmulatorCredentials,
@@ -236,6 +260,7 @@ async function v4Check(
 async function v4Header(
   input: AuthInput,
   credentials: EmulatorCredentials,
+  region: string | undefined,
   value: string,
 ): Promise<OssErrorSpec | null> {
   const fields = new Map<string, string>();
@@ -248,6 +273,8 @@ async function v4Header(
   if (scope === null || signature === undefined) {
     return fail(OSS_ERRORS.InvalidArgument, "Authorization header is invalid.");
   }
+  const badScope = scopeError(scope, region);
+  if (badScope) return badScope;
   if (scope.accessKeyId !== credentials.accessKeyId) return OSS_ERRORS.InvalidAccessKeyId;
   const headers = input.request.headers;
   const datetime = headers.get("x-oss-date") ?? "";
@@ -267,6 +294,7 @@ async function v4Header(
 async function v4Presigned(
   input: AuthInput,
   credentials: EmulatorCredentials,
+  region: string | undefined,
 ): Promise<OssErrorSpec | null> {
   const q = input.query;
   const version = first(q, "x-oss-signature-version");
@@ -277,6 +305,8 @@ async function v4Presigned(
   if (version !== V4_ALGORITHM || scope === null || signature === undefined) {
     return fail(OSS_ERRORS.InvalidArgument, "The V4 presigned URL parameters are invalid.");
   }
+  const badScope = scopeError(scope, region);
+  if (badScope) return badScope;
   if (scope.accessKeyId !== credentials.accessKeyId) return OSS_ERRORS.InvalidAccessKeyId;
   const ms = parseIsoBasic(datetime);
   const seconds = /^\d+$/.test(expires) ? Number(expires) : NaN;

@@ -1,10 +1,11 @@
 /**
- * The ETag (content MD5) and CRC-64/XZ of an object, computed in one streaming pass with
- * `hash-wasm`. Used by the emulator's stores.
+ * The ETag (content MD5, `hash-wasm`) and CRC-64/XZ (the project's `createCrc64`) of an object,
+ * computed in one streaming pass. Used by the emulator's stores.
  *
  * @module
  */
-import { createCRC64, createMD5 } from "hash-wasm";
+import { createMD5 } from "hash-wasm";
+import { createCrc64 } from "../crc64/crc64.ts";
 
 /** The hashes the emulator serves for an object. */
 export interface ContentHashes {
@@ -28,16 +29,15 @@ export async function hashChunks(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
 ): Promise<ContentHashes> {
   const md5 = await createMD5();
-  const crc = await createCRC64();
+  const crc = await createCrc64();
   md5.init();
-  crc.init();
   for await (const chunk of chunks) {
     md5.update(chunk);
     crc.update(chunk);
   }
   return {
     etag: `"${md5.digest("hex").toUpperCase()}"`,
-    crc64: BigInt("0x" + crc.digest("hex")),
+    crc64: crc.digest(),
   };
 }
 

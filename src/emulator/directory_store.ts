@@ -81,8 +81,7 @@ export class DirectoryStore implements ObjectStore {
   readonly #cache = new Map<string, { stamp: string; hashes: Promise<ContentHashes> }>();
 
   /**
-
-   * Create it.
+   * Set up a store over the files under `root`, read through `reader` (nothing is read yet).
    * @param root the directory holding one sub-directory per bucket
    * @param reader the file access adapter
    * @param options checksum behaviour

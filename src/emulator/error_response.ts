@@ -106,6 +106,20 @@ export const OSS_ERRORS: Readonly<Record<string, Spec>> = {
     message: "The request is malformed.",
     ec: "0002-00000070",
   },
+  // Seen in replies from OSS quoted in SDK issues (aliyun/alibabacloud-oss-go-sdk-v2#29 and #85:
+  // V4 scope with a wrong region; aliyun/alibabacloud-oss-python-sdk-v2#74: wrong product).
+  InvalidSigningRegion: {
+    status: 400,
+    code: "InvalidArgument",
+    message: "Invalid signing region in Authorization header.",
+    ec: "0002-00000226",
+  },
+  InvalidSigningProduct: {
+    status: 400,
+    code: "InvalidArgument",
+    message: "Invalid signing product in Authorization header.",
+    ec: "0002-00000227",
+  },
   InvalidURI: {
     status: 400,
     code: "InvalidURI",

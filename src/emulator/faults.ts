@@ -8,8 +8,13 @@
 /** Faults to inject. Set them for all requests or return them per request from a hook. */
 export interface Faults {
   /**
-   * Answer with a 5xx error XML instead of the object. The next `next` requests fail; after
-   * that each fails with probability `rate` (seeded). With neither, every request fails.
+   * Answer with a 5xx error XML (`status`, default 503) instead of the object.
+   *
+   * As a global fault (`setFaults`): the next `next` requests fail; after that each fails with
+   * probability `rate` (seeded), or none when `rate` is unset. With neither, every request fails.
+   *
+   * From a `faultsFor` hook it applies to that one request: it fails with probability `rate`, or
+   * always when `rate` is unset. `next` is a global-only countdown and is ignored there.
    */
   serverError?: { status?: 500 | 503; rate?: number; next?: number };
   /** The body stream errors after this many bytes (over a port: the socket is destroyed). */
@@ -46,8 +51,10 @@ export type BodyFaults = Pick<Faults, "dropAfterBytes" | "throttle" | "flipByteA
  * ```
  */
 export class DroppedConnectionError extends Error {
-  /** Create it.
-   * @param sent bytes sent before the drop */
+  /**
+   * Build the error, its message saying how many body bytes were sent before the drop.
+   * @param sent bytes sent before the drop
+   */
   constructor(sent: number) {
     super(`connection dropped by the emulator after ${sent} bytes`);
     this.name = "DroppedConnectionError";

@@ -84,9 +84,10 @@ export class MemoryStore implements ObjectStore {
   readonly #chunkSize: number;
   #versionCounter = 0;
 
-  /** Create it.
-
-   * @param options clock and chunk size */
+  /**
+   * Set up an empty store (no buckets) with the given clock and body chunk size.
+   * @param options clock and chunk size
+   */
   constructor(options: MemoryStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#chunkSize = options.chunkSize ?? 65536;

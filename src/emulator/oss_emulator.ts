@@ -31,6 +31,17 @@ export interface OssEmulatorOptions {
   now?: () => number;
   /** Endpoint hosts for virtual-hosted addressing (`<bucket>.<host>`), see `parseTarget`. */
   baseHosts?: readonly string[];
+  /**
+   * The region V4 signatures must be scoped to (`cn-hangzhou`; a leading `oss-` is dropped); a
+   * V4 request scoped to another region gets 400 InvalidArgument like OSS. Only checked when
+   * `credentials` is set. @default any region is accepted
+   */
+  region?: string;
+  /**
+   * How many request-log entries `stats.log` keeps (the most recent ones); counters stay exact.
+   * @default 10000
+   */
+  maxLogEntries?: number;
 }
 
 /** What the per-request fault hook is told. */
@@ -71,7 +82,10 @@ export interface EmulatorStats {
   requests: number;
   /** Object body bytes sent (error XML not counted). */
   bytesSent: number;
-  /** One entry per request, in arrival order. */
+  /**
+   * One entry per request, in arrival order, for the most recent `maxLogEntries` requests only
+   * (10 000 by default), so a long-running server does not grow without bound.
+   */
   log: RequestLogEntry[];
 }
 
@@ -93,7 +107,9 @@ export class OssEmulator {
   /** The object store served. */
   readonly store: ObjectStore;
   /**
-   * A per-request fault hook: its result is merged over the global faults for that request.
+   * A per-request fault hook: its result is merged over the global faults for that request. A
+   * `serverError` it returns fails that request (with probability `rate` when given); its `next`
+   * is ignored and the global `next` countdown is not consumed by that request.
    * @default null
    */
   faultsFor: ((info: EmulatorRequestInfo) => Faults | undefined) | null = null;
@@ -101,22 +117,33 @@ export class OssEmulator {
   readonly #credentials: EmulatorCredentials | null;
   readonly #now: () => number;
   readonly #baseHosts: readonly string[];
+  readonly #region: string | undefined;
+  readonly #maxLogEntries: number;
   #faults: Faults = {};
   #failNext = 0;
   #random: () => number = seededRandom(1);
   #overlay: MemoryStore | null = null;
   readonly #changed = new WeakSet<object>();
   #stats: EmulatorStats = { requests: 0, bytesSent: 0, log: [] };
+  /** Index in `#stats.log` of the oldest entry once the log is full (a ring buffer). */
+  #logStart = 0;
   #requestCounter = 0;
 
-  /** Create it.
-
-   * @param options store, credentials, clock, hosts */
+  /**
+   * Set up an emulator over `options.store` (a fresh in-memory store by default), with no faults.
+   * @param options store, credentials, region, clock, hosts and log size
+   */
   constructor(options: OssEmulatorOptions = {}) {
+    const maxLogEntries = options.maxLogEntries ?? 10_000;
+    if (!Number.isSafeInteger(maxLogEntries) || maxLogEntries < 0) {
+      throw new RangeError("maxLogEntries must be a non-negative integer");
+    }
     this.#now = options.now ?? Date.now;
     this.store = options.store ?? new MemoryStore({ now: this.#now });
     this.#credentials = options.credentials ?? null;
     this.#baseHosts = options.baseHosts ?? [];
+    this.#region = options.region;
+    this.#maxLogEntries = maxLogEntries;
   }
 
   /**
@@ -160,14 +187,32 @@ export class OssEmulator {
     this.faultsFor = null;
   }
 
-  /** The counters so far (the log entries keep updating while bodies stream). */
+  /**
+   * The counters so far (the log entries keep updating while bodies stream). The log holds the
+   * last `maxLogEntries` requests, oldest first.
+   */
   get stats(): EmulatorStats {
-    return { ...this.#stats, log: [...this.#stats.log] };
+    const log = this.#stats.log;
+    return {
+      ...this.#stats,
+      log: [...log.slice(this.#logStart), ...log.slice(0, this.#logStart)],
+    };
   }
 
   /** Zero the counters. */
   resetStats(): void {
     this.#stats = { requests: 0, bytesSent: 0, log: [] };
+    this.#logStart = 0;
+  }
+
+  #record(entry: RequestLogEntry): void {
+    const log = this.#stats.log;
+    if (log.length < this.#maxLogEntries) {
+      log.push(entry);
+    } else if (this.#maxLogEntries > 0) {
+      log[this.#logStart] = entry;
+      this.#logStart = (this.#logStart + 1) % this.#maxLogEntries;
+    }
   }
 
   /**
@@ -205,7 +250,7 @@ export class OssEmulator {
       status: 0,
       bytesSent: 0,
     };
-    this.#stats.log.push(entry);
+    this.#record(entry);
     let host = request.headers.get("host") ?? "";
     const fail = (spec: OssErrorSpec): Response => {
       const response = errorResponse(spec, {
@@ -252,13 +297,17 @@ export class OssEmulator {
       return fail({ ...OSS_ERRORS.NoSuchBucket, extra: [["BucketName", target.bucket]] });
     }
     if (this.#credentials) {
-      const error = await authenticate({
-        request,
-        bucket: target.bucket,
-        key: target.key,
-        query: target.query,
-        now: this.#now(),
-      }, this.#credentials);
+      const error = await authenticate(
+        {
+          request,
+          bucket: target.bucket,
+          key: target.key,
+          query: target.query,
+          now: this.#now(),
+        },
+        this.#credentials,
+        { region: this.#region },
+      );
       if (error) return fail(error);
     }
     if (target.key === "") return fail(OSS_ERRORS.NotImplemented);
@@ -328,13 +377,14 @@ export class OssEmulator {
     return headers;
   }
 
+  /** See `Faults.serverError`: `next` counts down global faults only; a hook's spec ignores it. */
   #shouldFail(spec: NonNullable<Faults["serverError"]>, global: boolean): boolean {
     if (global && this.#failNext > 0) {
       this.#failNext--;
       return true;
     }
     if (spec.rate !== undefined) return this.#random() < spec.rate;
-    return spec.next === undefined;
+    return !global || spec.next === undefined;
   }
 
   async #maybeChangeObject(faults: Faults, target: RequestTarget, index: number): Promise<void> {

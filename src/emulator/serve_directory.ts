@@ -21,6 +21,11 @@ export interface ServeDirectoryOptions {
   checksums?: boolean;
   /** Endpoint hosts for virtual-hosted addressing. @default ["localhost"] */
   baseHosts?: readonly string[];
+  /**
+   * The region V4 signatures must be scoped to (e.g. `cn-hangzhou`); others get 400
+   * InvalidArgument. @default any region is accepted
+   */
+  region?: string;
 }
 
 /** A running directory emulator. */
@@ -48,6 +53,7 @@ export async function serveDirectory(
     store: nodeDirectoryStore(root, { checksums: options.checksums }),
     credentials: options.credentials,
     baseHosts: options.baseHosts ?? ["localhost"],
+    region: options.region,
   });
   const served = await serveEmulator((request) => emulator.handle(request), {
     port: options.port,
