@@ -1,6 +1,7 @@
 /**
- * Small helpers shared by the bench scripts: seeded pseudo-random bytes, size parsing, the
- * runtime's name. Bench-only; not part of the published package.
+ * Small helpers shared by the bench scripts: seeded pseudo-random bytes, the runtime's name, the
+ * arguments. Sizes are parsed with the CLI's `parseSize`, options with `node:util` `parseArgs`.
+ * Bench-only; not part of the published package.
  *
  * @module
  */
@@ -49,22 +50,6 @@ export function seedState(seed: number): Uint32Array {
 }
 
 /**
- * Parse a byte size: `8388608`, `8M`, `8MiB`, `256K`, `1G`.
- *
- * @example
- * ```ts
- * import { parseSize } from "./_util.ts";
- * parseSize("256K"); // 262144
- * ```
- */
-export function parseSize(text: string): number {
-  const m = /^(\d+)\s*([kKmMgG]?)(i?B)?$/.exec(text.trim());
-  if (!m) throw new RangeError(`not a size: ${text}`);
-  const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase()] ?? 1;
-  return Number(m[1]) * unit;
-}
-
-/**
  * The runtime running this script and its version, e.g. `deno 2.1.0`.
  *
  * @example
@@ -78,34 +63,6 @@ export function runtimeName(): string {
   if (v.bun) return `bun ${v.bun}`;
   if (v.deno) return `deno ${v.deno}`;
   return `node ${v.node}`;
-}
-
-/**
- * Options parsed from `--name value` pairs; the other arguments are positional.
- *
- * @example
- * ```ts
- * import { parseArgs } from "./_util.ts";
- * parseArgs(["a", "--size", "8"]); // { positional: ["a"], flags: { size: "8" } }
- * ```
- */
-export function parseArgs(
-  args: readonly string[],
-): { positional: string[]; flags: Record<string, string> } {
-  const positional: string[] = [];
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a.startsWith("--")) {
-      const eq = a.indexOf("=");
-      if (eq > 0) flags[a.slice(2, eq)] = a.slice(eq + 1);
-      else if (i + 1 < args.length && !args[i + 1].startsWith("--")) flags[a.slice(2)] = args[++i];
-      else flags[a.slice(2)] = "true";
-    } else {
-      positional.push(a);
-    }
-  }
-  return { positional, flags };
 }
 
 /** Command-line arguments after the script. */

@@ -7,12 +7,17 @@
  *
  * @module
  */
+import { parseArgs } from "node:util";
 import { createCrc64 } from "../src/crc64/crc64.ts";
-import { ARGS, fillRandom, parseArgs, parseSize, runtimeName, seedState } from "./_util.ts";
+import { parseSize } from "../src/cli/parse_size.ts";
+import { ARGS, fillRandom, runtimeName, seedState } from "./_util.ts";
 
-const { flags } = parseArgs(ARGS);
+const { values: flags } = parseArgs({
+  args: [...ARGS],
+  options: { mib: { type: "string" }, chunk: { type: "string" } },
+});
 const total = Number(flags.mib ?? 2048) * 1024 * 1024;
-const chunk = parseSize(flags.chunk ?? "1M");
+const chunk = parseSize(flags.chunk ?? "1M", "--chunk");
 const buffer = new Uint8Array(64 << 20);
 fillRandom(buffer, seedState(7));
 const hasher = await createCrc64();

@@ -11,16 +11,32 @@
  */
 import process from "node:process";
 import { download, type DownloadOptions } from "../mod.ts";
-import { ARGS, parseArgs, parseSize, runtimeName } from "./_util.ts";
+import { parseArgs } from "node:util";
+import { parseSize } from "../src/cli/parse_size.ts";
+import { ARGS, runtimeName } from "./_util.ts";
 
-const { positional, flags } = parseArgs(ARGS);
+const { positionals: positional, values: flags } = parseArgs({
+  args: [...ARGS],
+  allowPositionals: true,
+  options: {
+    "part-size": { type: "string" },
+    concurrency: { type: "string" },
+    "chunk-size": { type: "string" },
+    "commit-bytes": { type: "string" },
+    "commit-interval-ms": { type: "string" },
+    progress: { type: "boolean" },
+    "progress-interval-ms": { type: "string" },
+  },
+});
 const [source, destination] = positional;
 if (!source || !destination) {
   console.error("usage: dl.ts URL DEST [--part-size 8M] [--concurrency 8] [--chunk-size 1M] ...");
   process.exit(2);
 }
-const size = (name: string): number | undefined =>
-  flags[name] === undefined ? undefined : parseSize(flags[name]);
+const size = (name: Exclude<keyof typeof flags, "progress">): number | undefined => {
+  const text = flags[name];
+  return text === undefined ? undefined : parseSize(text, `--${name}`);
+};
 const options: DownloadOptions = {
   source,
   destination,
@@ -31,7 +47,7 @@ const options: DownloadOptions = {
   commitIntervalMs: size("commit-interval-ms"),
   progressIntervalMs: size("progress-interval-ms"),
 };
-if (flags.progress === "true") {
+if (flags.progress) {
   options.onProgress = (p) => console.log(JSON.stringify({ type: "progress", ...p }));
 }
 try {

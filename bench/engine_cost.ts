@@ -22,14 +22,26 @@ import { open, rm } from "node:fs/promises";
 import { crc64, download } from "../mod.ts";
 import { createCrc64 } from "../src/crc64/crc64.ts";
 import { memoryFetch, NullFileSystem } from "./_memory_fetch.ts";
-import { ARGS, fillRandom, parseArgs, parseSize, runtimeName, seedState } from "./_util.ts";
+import { parseArgs } from "node:util";
+import { parseSize } from "../src/cli/parse_size.ts";
+import { ARGS, fillRandom, runtimeName, seedState } from "./_util.ts";
 
-const { flags } = parseArgs(ARGS);
+const { values: flags } = parseArgs({
+  args: [...ARGS],
+  options: {
+    dir: { type: "string" },
+    mib: { type: "string" },
+    rounds: { type: "string" },
+    "chunk-size": { type: "string" },
+    "part-size": { type: "string" },
+    concurrency: { type: "string" },
+  },
+});
 const dir = flags.dir ?? ".tmp";
 const bytes = Number(flags.mib ?? 512) * 1024 * 1024;
 const rounds = Number(flags.rounds ?? 3);
-const chunkSize = parseSize(flags["chunk-size"] ?? "1M");
-const partSize = flags["part-size"] ? parseSize(flags["part-size"]) : undefined;
+const chunkSize = parseSize(flags["chunk-size"] ?? "1M", "--chunk-size");
+const partSize = flags["part-size"] ? parseSize(flags["part-size"], "--part-size") : undefined;
 const concurrency = flags.concurrency ? Number(flags.concurrency) : undefined;
 
 const data = new Uint8Array(bytes);

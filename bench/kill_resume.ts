@@ -22,14 +22,22 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import process from "node:process";
-import { parseArgs } from "./_util.ts";
+import { parseArgs } from "node:util";
 
 const sep = process.argv.indexOf("--", 2);
 if (sep < 0) {
   console.error("usage: kill_resume.ts --size BYTES [--kill-at 0.4] -- COMMAND ARGS...");
   process.exit(2);
 }
-const { flags } = parseArgs(process.argv.slice(2, sep));
+const { values: flags } = parseArgs({
+  args: process.argv.slice(2, sep),
+  options: {
+    size: { type: "string" },
+    "kill-at": { type: "string" },
+    "expected-seconds": { type: "string" },
+    "access-log": { type: "string" },
+  },
+});
 const command = process.argv.slice(sep + 1);
 const size = Number(flags.size);
 const killAt = Number(flags["kill-at"] ?? 0.4);

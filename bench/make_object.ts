@@ -8,9 +8,14 @@
  */
 import { open } from "node:fs/promises";
 import { createCrc64 } from "../src/crc64/crc64.ts";
-import { ARGS, fillRandom, parseArgs, seedState } from "./_util.ts";
+import { parseArgs } from "node:util";
+import { ARGS, fillRandom, seedState } from "./_util.ts";
 
-const { positional, flags } = parseArgs(ARGS);
+const { positionals: positional, values: flags } = parseArgs({
+  args: [...ARGS],
+  allowPositionals: true,
+  options: { seed: { type: "string" } },
+});
 const [path, sizeText] = positional;
 if (!path || !sizeText) {
   console.error("usage: make_object.ts PATH SIZE_MIB [--seed N]");

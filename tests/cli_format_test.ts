@@ -357,14 +357,19 @@ test("Reporter: failures and interruptions print error/hint or the resume comman
   assert.ok(r.err.join("").endsWith("\r\x1b[2Kerror: NoSuchKey (404)\nhint: check the key\n"));
   const j = recorder("json", false);
   j.reporter.progress(progress());
-  j.reporter.interrupted("SIGINT", 130, "ossdl 'https://h/k?Signature=***' out");
+  j.reporter.interrupted(
+    "SIGINT",
+    130,
+    "ossdl 'https://h/k?Signature=***' out",
+    "ossdl status out",
+  );
   const rec = JSON.parse(j.out.at(-1) ?? "");
   assert.equal(rec.type, "interrupted");
   assert.equal(rec.exitCode, 130);
   assert.equal(rec.bytesDone, 30 * MiB);
   assert.match(
     j.err.join(""),
-    /^interrupted by SIGINT: 30\.0 MiB of 64\.0 MiB \(46\.8%\) downloaded/,
+    /^interrupted by SIGINT: about 30\.0 MiB of 64\.0 MiB \(46\.8%\) received; what was written durably is kept\nexactly what is saved: ossdl status out\n/,
   );
   assert.match(j.err.join(""), /\nresume with: ossdl 'https:\/\/h\/k\?Signature=\*\*\*' out\n$/);
 });

@@ -253,7 +253,7 @@ test("SIGTERM and SIGINT stop a download (143, 130) with a masked resume command
     assert.equal(term.exit.code, 143, term.exit.stderr);
     assert.match(
       term.exit.stderr,
-      /^interrupted by SIGTERM: .* downloaded; the durable part is kept\n/,
+      /^interrupted by SIGTERM: about .* received; what was written durably is kept\nexactly what is saved: .*cli\.ts status '?.*big\.bin'?\n/,
     );
     assert.match(term.exit.stderr, /\nresume with: .*cli\.ts '?http.*x-oss-signature=\*\*\*/);
     assert.match(term.exit.stderr, /'.*big\.bin'? --part-size 2MiB --concurrency 4 --json\n$/);

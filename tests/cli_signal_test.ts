@@ -58,7 +58,7 @@ test("SIGINT aborts through the AbortController: exit 130 and the resume command
     assert.deepEqual(f.exits, []);
     assert.match(
       f.err(),
-      /^interrupted by SIGINT: .*\nresume with: ossdl oss:\/\/slow-bucket\/k\.bin k\.bin --json\n$/,
+      /^interrupted by SIGINT: about .* received; .*\nexactly what is saved: ossdl status \S*k\.bin\nresume with: ossdl oss:\/\/slow-bucket\/k\.bin k\.bin --json\n$/,
     );
     const last = JSON.parse(f.out().trimEnd().split("\n").at(-1)!);
     assert.equal(last.type, "interrupted");

@@ -14,13 +14,15 @@ import { formatBytes } from "./format_units.ts";
 import type { DemoCommand } from "./parse_command.ts";
 import { runDownload } from "./run_download.ts";
 import { resumeCommand } from "./shell_quote.ts";
+import { seededRandom } from "../seeded_random.ts";
 
 const BUCKET = "ossdl-demo";
 const KEY = "random.bin";
 const SEED = 20240601;
 
 /**
- * `size` pseudo-random bytes from `seed` (mulberry32): the same seed gives the same bytes.
+ * `size` pseudo-random bytes from `seed` ({@linkcode seededRandom}, four bytes per draw): the
+ * same seed gives the same bytes.
  *
  * @example
  * ```ts
@@ -29,18 +31,12 @@ const SEED = 20240601;
  * ```
  */
 export function seededBytes(size: number, seed: number): Uint8Array {
+  const next = seededRandom(seed);
   const bytes = new Uint8Array(size);
-  const words = new Uint32Array(bytes.buffer, 0, Math.floor(size / 4));
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-  for (let i = 0; i < words.length; i++) words[i] = next();
-  for (let i = words.length * 4; i < size; i++) bytes[i] = next() & 0xff;
+  const view = new DataView(bytes.buffer);
+  const whole = size - (size % 4);
+  for (let i = 0; i < whole; i += 4) view.setUint32(i, Math.floor(next() * 2 ** 32), true);
+  for (let i = whole; i < size; i++) bytes[i] = Math.floor(next() * 256);
   return bytes;
 }
 
@@ -70,13 +66,14 @@ export async function runDemo(command: DemoCommand, io: CliIo): Promise<number> 
     lastModified: new Date(Date.UTC(2024, 5, 1)),
   });
   const server = await serveEmulator((r) => emulator.handle(r), { hostname: "127.0.0.1", port: 0 });
-  const temp = command.destination === undefined ? await io.makeTempDir("ossdl-demo-") : null;
-  const destination = command.destination ?? `${temp}/${KEY}`;
+  let temp: string | null = null;
   try {
     say(
       `demo: the emulator serves oss://${BUCKET}/${KEY} (${formatBytes(command.size)} of ` +
         `seeded random bytes, CRC-64 ${put.crc64}) at ${server.url}, signed V4 requests only`,
     );
+    if (command.destination === undefined) temp = await io.makeTempDir("ossdl-demo-");
+    const destination = command.destination ?? `${temp}/${KEY}`;
     say(`demo: downloading to ${destination}`);
     const { exitCode, result } = await runDownload({
       io,
@@ -84,6 +81,8 @@ export async function runDemo(command: DemoCommand, io: CliIo): Promise<number> 
       debug: command.debug,
       resumeCommand: resumeCommand(io.program, io.args),
       secrets: [credentials.accessKeySecret],
+      // The temporary directory is removed below: there is nothing left to look at.
+      statusCommand: temp === null ? undefined : null,
       options: {
         source: `oss://${BUCKET}/${KEY}`,
         destination,

@@ -31,7 +31,12 @@ export const EXIT = {
   PROTOCOL: 9,
   /** A checkpoint journal is damaged (`status`). */
   JOURNAL: 10,
-  /** Interrupted by SIGINT (Ctrl-C); run again to resume. */
+  /**
+   * Interrupted by SIGINT (Ctrl-C); run again to resume. Also the code of an `ABORTED` error that
+   * no signal explains (an abort from a caller's own `AbortSignal`): 130 is the conventional
+   * "interrupted" status, and a run stopped by SIGTERM gets 143 from `runDownload`, which knows
+   * which signal it received.
+   */
   SIGINT: 130,
   /** Interrupted by SIGTERM; run again to resume. */
   SIGTERM: 143,
@@ -96,6 +101,8 @@ export function exitCodeFor(error: unknown): number {
       case "PROTOCOL_ERROR":
         return EXIT.PROTOCOL;
       case "ABORTED":
+        // runDownload maps its own interruptions to 130 (SIGINT) or 143 (SIGTERM) before an error
+        // gets here; any other abort (a caller's AbortSignal) is reported as interrupted: 130.
         return EXIT.SIGINT;
     }
   }

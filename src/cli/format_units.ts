@@ -92,8 +92,24 @@ export function formatDuration(seconds: number): string {
 }
 
 /**
- * Formats a fraction `done / total` as a percentage with one decimal (`42.3%`); 100% only when
- * complete, so `99.97%` of a big file never rounds up to a false `100.0%`.
+ * The percentage `done / total`, rounded down to one decimal and kept in `[0, 100]`; 100 only
+ * when complete (or when `total` is 0), so `99.97%` of a big file never rounds up to a false 100.
+ *
+ * @example
+ * ```ts
+ * import { percentOf } from "./format_units.ts";
+ * percentOf(1, 3); // 33.3
+ * percentOf(9999, 10000); // 99.9
+ * percentOf(0, 0); // 100
+ * ```
+ */
+export function percentOf(done: number, total: number): number {
+  if (total <= 0) return 100;
+  return Math.max(0, Math.min(100, Math.floor((done / total) * 1000) / 10));
+}
+
+/**
+ * Formats {@linkcode percentOf} with one decimal and a `%` sign (`42.3%`).
  *
  * @example
  * ```ts
@@ -103,7 +119,5 @@ export function formatDuration(seconds: number): string {
  * ```
  */
 export function formatPercent(done: number, total: number): string {
-  if (total <= 0) return "100.0%";
-  const p = Math.floor((done / total) * 1000) / 10;
-  return `${Math.min(100, p).toFixed(1)}%`;
+  return `${percentOf(done, total).toFixed(1)}%`;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ReplayResult } from "../journal/journal.ts";
-import { formatBytes, formatPercent } from "./format_units.ts";
+import { formatBytes, formatPercent, percentOf } from "./format_units.ts";
 
 /** One part of the layout and how much of it is durable. */
 export interface PartStatus {
@@ -88,7 +88,7 @@ export function journalStatus(checkpoint: string, replay: ReplayResult): Journal
   });
   const bytesTotal = h.rangeEnd - h.rangeStart;
   const bytesDurable = replay.segments.reduce((n, s) => n + (s.end - s.start), 0);
-  const percent = bytesTotal > 0 ? Math.floor((bytesDurable / bytesTotal) * 1000) / 10 : 100;
+  const percent = percentOf(bytesDurable, bytesTotal);
   return {
     checkpoint,
     identity: h.identity,

@@ -7,7 +7,13 @@
  */
 import type { DownloadNotice, DownloadProgress, DownloadResult } from "../download/options.ts";
 import type { ErrorReport } from "./exit_codes.ts";
-import { formatBytes, formatDuration, formatPercent, formatRate } from "./format_units.ts";
+import {
+  formatBytes,
+  formatDuration,
+  formatPercent,
+  formatRate,
+  percentOf,
+} from "./format_units.ts";
 import type { OutputMode } from "./parse_command.ts";
 import { renderProgressLine } from "./progress_line.ts";
 
@@ -136,7 +142,7 @@ export class Reporter {
       this.#json({
         type: "progress",
         ...p,
-        percent: p.bytesTotal > 0 ? Math.floor((p.bytesDone / p.bytesTotal) * 1000) / 10 : 100,
+        percent: percentOf(p.bytesDone, p.bytesTotal),
       });
       return;
     }
@@ -192,16 +198,18 @@ export class Reporter {
   }
 
   /**
-   * The download was stopped by a signal: what is saved and the command that resumes it (always
-   * printed, also with --quiet; a JSON record too with --json).
+   * The download was stopped by a signal: about how much had arrived (from the last progress
+   * report, which is throttled and counts bytes received, not bytes made durable), the command
+   * that shows the exact durable figure, and the command that resumes (always printed, also with
+   * --quiet; a JSON record too with --json).
    */
-  interrupted(signal: string, exitCode: number, resume: string): void {
+  interrupted(signal: string, exitCode: number, resume: string, status?: string): void {
     this.#clear();
     const p = this.#last;
-    const saved = p
-      ? `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)} ` +
-        `(${formatPercent(p.bytesDone, p.bytesTotal)}) downloaded`
-      : "nothing downloaded yet";
+    const received = p
+      ? `about ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)} ` +
+        `(${formatPercent(p.bytesDone, p.bytesTotal)}) received`
+      : "nothing received yet";
     if (this.#o.mode === "json") {
       this.#json({
         type: "interrupted",
@@ -215,7 +223,11 @@ export class Reporter {
         resume,
       });
     }
-    this.#o.writeErr(`interrupted by ${signal}: ${saved}; the durable part is kept\n`);
+    const mask = this.#o.mask;
+    this.#o.writeErr(
+      `interrupted by ${signal}: ${received}; what was written durably is kept\n`,
+    );
+    if (status) this.#o.writeErr(`exactly what is saved: ${mask(status)}\n`);
     this.#o.writeErr(`resume with: ${resume}\n`);
   }
 

@@ -12,6 +12,7 @@ import { describeError, EXIT } from "./exit_codes.ts";
 import { maskSecrets } from "./mask_secrets.ts";
 import type { OutputMode } from "./parse_command.ts";
 import { Reporter } from "./reporter.ts";
+import { shellQuote } from "./shell_quote.ts";
 
 /** Environment variables whose values are secrets. */
 export const SECRET_ENV = [
@@ -35,6 +36,11 @@ export interface RunDownloadInput {
   resumeCommand: string;
   /** Secret values to mask in everything printed, besides those in the environment. */
   secrets?: readonly string[];
+  /**
+   * The command that shows exactly what an interrupted download saved, or `null` for none.
+   * @default `${io.program} status <checkpoint or destination>`
+   */
+  statusCommand?: string | null;
 }
 
 /** The outcome: the exit code, and the result when the download finished. */
@@ -99,7 +105,10 @@ export async function runDownload(input: RunDownloadInput): Promise<RunDownloadO
   } catch (error) {
     if (stoppedBy !== null) {
       const code = exitCodeOf(stoppedBy);
-      reporter.interrupted(stoppedBy, code, input.resumeCommand);
+      const status = input.statusCommand !== undefined
+        ? input.statusCommand
+        : `${io.program} status ${shellQuote(options.checkpoint ?? options.destination)}`;
+      reporter.interrupted(stoppedBy, code, input.resumeCommand, status ?? undefined);
       return { exitCode: code, result: null };
     }
     const source = typeof options.source === "string" ? options.source : "oss://";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { serveDirectory } from "../emulator/serve_directory.ts";
+import { type ServedDirectory, serveDirectory } from "../emulator/serve_directory.ts";
 import { defaultFileSystem } from "../fs/default_file_system.ts";
 import type { CliIo } from "./cli_io.ts";
 import type { ServeCommand } from "./parse_command.ts";
@@ -29,11 +29,20 @@ export async function runServe(command: ServeCommand, io: CliIo): Promise<number
       "give a directory whose sub-directories are the buckets",
     );
   }
-  const server = await serveDirectory(command.root, {
-    port: command.port,
-    hostname: command.host,
-    credentials: command.credentials,
-  });
+  let server: ServedDirectory;
+  try {
+    server = await serveDirectory(command.root, {
+      port: command.port,
+      hostname: command.host,
+      credentials: command.credentials,
+    });
+  } catch (error) {
+    if (!isAddrInUse(error)) throw error;
+    throw new UsageError(
+      `port ${command.port} on ${command.host} is already in use`,
+      "pick another port with --port (or stop the program listening on it)",
+    );
+  }
   const access = command.credentials
     ? `signed requests only, access key id ${command.credentials.accessKeyId}`
     : "anonymous access";
@@ -53,4 +62,10 @@ export async function runServe(command: ServeCommand, io: CliIo): Promise<number
   await server.close();
   io.writeErr(`${signal}: stopped\n`);
   return 0;
+}
+
+/** Deno throws `Deno.errors.AddrInUse`; Node and Bun an error with code `EADDRINUSE`. */
+function isAddrInUse(error: unknown): boolean {
+  return error instanceof Error &&
+    (error.name === "AddrInUse" || (error as { code?: unknown }).code === "EADDRINUSE");
 }
