@@ -129,6 +129,7 @@ test("parseCommand: help, version and the other subcommands", () => {
     port: 9000,
     host: "127.0.0.1",
     credentials: undefined,
+    region: undefined,
     debug: false,
   });
   assert.deepEqual(
@@ -144,6 +145,8 @@ test("parseCommand: help, version and the other subcommands", () => {
       "ak",
       "--access-key-secret",
       "sk",
+      "--region",
+      "cn-hangzhou",
     ]),
     {
       kind: "serve",
@@ -151,6 +154,7 @@ test("parseCommand: help, version and the other subcommands", () => {
       port: 0,
       host: "0.0.0.0",
       credentials: { accessKeyId: "ak", accessKeySecret: "sk", securityToken: undefined },
+      region: "cn-hangzhou",
       debug: false,
     },
   );

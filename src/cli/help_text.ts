@@ -33,7 +33,7 @@ export function helpText(program: string, version: string): string {
 
 Usage:
   ${program} [get] <source> <destination> [options]
-  ${program} serve [--root DIR] [--port N] [--host ADDR] [--access-key-id ID --access-key-secret S [--security-token T]]
+  ${program} serve [--root DIR] [--port N] [--host ADDR] [--region ID] [--access-key-id ID --access-key-secret S [--security-token T]]
   ${program} crc64 <file>
   ${program} status <checkpoint>
   ${program} demo [--size SIZE] [destination]
@@ -71,7 +71,8 @@ get: download <source> to <destination> (a file, or a directory to keep the key'
 
 serve: serve the directory ROOT (each sub-directory is a bucket) like OSS, with ranges, CRC-64
   and signatures. --root DIR (default: .), --port N (default: 9000), --host ADDR (default:
-  127.0.0.1); with --access-key-id and --access-key-secret every request must be signed.
+  127.0.0.1); with --access-key-id and --access-key-secret every request must be signed
+  (--region ID: V4 signatures must be for that region, as on OSS; default: any region).
   Stops on Ctrl-C or SIGTERM with exit status 0.
 crc64: print a file's CRC-64/XZ as OSS writes it in x-oss-hash-crc64ecma (decimal).
 status: show what an interrupted download has done, from its checkpoint journal (offline).

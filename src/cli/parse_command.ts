@@ -58,6 +58,8 @@ export interface ServeCommand {
   host: string;
   /** Required signature credentials, when given. */
   credentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
+  /** `--region`: the only V4 signing region accepted. @default any */
+  region?: string;
   /** `--debug`. */
   debug: boolean;
 }
@@ -149,6 +151,7 @@ const SERVE_OPTIONS: OptionSpec = {
   root: { type: "string" },
   port: { type: "string" },
   host: { type: "string" },
+  region: { type: "string" },
   "access-key-id": { type: "string" },
   "access-key-secret": { type: "string" },
   "security-token": { type: "string" },
@@ -304,6 +307,7 @@ function parseServe(args: string[]): Command {
     credentials: id !== undefined && secret !== undefined
       ? { accessKeyId: id, accessKeySecret: secret, securityToken: token }
       : undefined,
+    region: str(values, "region"),
     debug: values.debug === true,
   };
 }

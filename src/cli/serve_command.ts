@@ -35,6 +35,7 @@ export async function runServe(command: ServeCommand, io: CliIo): Promise<number
       port: command.port,
       hostname: command.host,
       credentials: command.credentials,
+      region: command.region,
     });
   } catch (error) {
     if (!isAddrInUse(error)) throw error;
