@@ -29,6 +29,11 @@ export interface HashedBlock {
  * ```
  */
 export interface BlockHasher {
+  /**
+   * `true` when `hash` moves the buffer to another thread (it must not be in use elsewhere, e.g.
+   * by a pending write); `false` when it only reads it, on this thread, during the call.
+   */
+  readonly takesBuffer: boolean;
   /** CRC-64 of `buffer[0, length)`. The buffer must not be touched until the promise resolves. */
   hash(buffer: Uint8Array, length: number): Promise<HashedBlock>;
   /** Release the worker, if any. Pending hashes reject. */
@@ -46,6 +51,8 @@ export interface BlockHasher {
  * ```
  */
 export class InlineBlockHasher implements BlockHasher {
+  /** Reads the buffer during the call only. */
+  readonly takesBuffer = false;
   #hasher: Crc64Hasher;
 
   private constructor(hasher: Crc64Hasher) {
@@ -107,6 +114,8 @@ interface Pending {
  * ```
  */
 export class WorkerBlockHasher implements BlockHasher {
+  /** Transfers the buffer to the worker and back. */
+  readonly takesBuffer = true;
   #worker: Worker;
   #pending = new Map<number, Pending>();
   #nextId = 1;

@@ -273,7 +273,7 @@ async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
     options.onProgress,
   );
   let live: readonly Segment[];
-  const hasher = await blockHasher(options, length);
+  const hasher = await blockHasher(options);
   try {
     live = await runSegments({
       source,
@@ -328,9 +328,9 @@ async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
   return outcome(paths, meta, length, crc, bytesResumed, isWholeObject);
 }
 
-/** Hash in a worker for large ranges (or as asked), else on this thread. */
-async function blockHasher(options: DownloadOptions, length: number): Promise<BlockHasher> {
-  const wanted = options.hashInWorker ?? length >= DEFAULTS.hashInWorkerFrom;
+/** Hash in a worker when asked (and available), else on this thread. */
+async function blockHasher(options: DownloadOptions): Promise<BlockHasher> {
+  const wanted = options.hashInWorker ?? DEFAULTS.hashInWorker;
   return (wanted && await WorkerBlockHasher.start()) || await InlineBlockHasher.create();
 }
 

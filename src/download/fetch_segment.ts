@@ -11,7 +11,7 @@ import {
   OssdlError,
   RetriesExhaustedError,
 } from "../errors.ts";
-import type { BlockHasher } from "../crc64/block_hasher.ts";
+import type { BlockHasher, HashedBlock } from "../crc64/block_hasher.ts";
 import type { PositionalFile } from "../fs/file_system.ts";
 import type { ObjectSource } from "../oss/object_source.ts";
 import { abortableSleep, backoffDelay, DEFAULT_RETRY_POLICY, isRetryable } from "../oss/retry.ts";
@@ -102,8 +102,20 @@ export async function fetchSegment(
   const flush = async () => {
     if (buffered === 0) return;
     const length = buffered;
-    await context.file.write(buffer.subarray(0, length), segment.written - context.fileOrigin);
-    const hashed = context.hasher.hash(buffer, length);
+    const writing = context.file.write(
+      buffer.subarray(0, length),
+      segment.written - context.fileOrigin,
+    );
+    let hashed: Promise<HashedBlock>;
+    if (context.hasher.takesBuffer) {
+      // The buffer moves to another thread: only after the write has read it.
+      await writing;
+      hashed = context.hasher.hash(buffer, length);
+    } else {
+      // Hash while the write runs off this thread (both only read the buffer).
+      hashed = context.hasher.hash(buffer, length);
+      await writing;
+    }
     segment.wrote(length, hashed.then((h) => h.crc));
     const size = buffer.length;
     pool.give(hashed.then((h) => h.buffer, () => new Uint8Array(size)));

@@ -77,9 +77,11 @@ export interface DownloadOptions {
   /** Commit at least this often while bytes arrive, in ms. @default 1000 */
   commitIntervalMs?: number;
   /**
-   * Compute CRC-64 in a worker thread, so that hashing runs beside the downloads instead of on
-   * the thread that drives them. Falls back to the calling thread where workers are unavailable.
-   * @default true when the range is 64 MiB or more
+   * Compute CRC-64 in a worker thread instead of on the thread that drives the downloads (which
+   * hashes each block while its write runs in the background). Worth it with cores to spare; on
+   * a 2-core machine that also runs the server it measured no faster and used more CPU, so it
+   * is off by default (bench/README.md). Falls back to this thread where workers are unavailable.
+   * @default false
    */
   hashInWorker?: boolean;
   /** Compact the journal when it grows past this many bytes. @default 1048576 */
@@ -155,7 +157,7 @@ export const DEFAULTS = {
   retryBaseDelayMs: 200,
   progressIntervalMs: 200,
   journalCompactBytes: 1024 * 1024,
-  hashInWorkerFrom: 64 * 1024 * 1024,
+  hashInWorker: false,
 } as const;
 
 /** The suffix of the temporary data file beside the destination. */
