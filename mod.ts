@@ -26,6 +26,7 @@ export {
 } from "./src/download/options.ts";
 export {
   AbortedError,
+  DownloadLockedError,
   FileSystemError,
   type FileSystemErrorCode,
   IntegrityError,

@@ -16,7 +16,9 @@ export type OssdlErrorCode =
   | "FS_PERMISSION"
   | "FS_NOT_FOUND"
   | "FS_NOT_DIRECTORY"
+  | "FS_EXISTS"
   | "FS_ERROR"
+  | "DOWNLOAD_LOCKED"
   | "NETWORK_ERROR"
   | "RETRIES_EXHAUSTED"
   | "PROTOCOL_ERROR"
@@ -248,6 +250,7 @@ export type FileSystemErrorCode =
   | "FS_PERMISSION"
   | "FS_NOT_FOUND"
   | "FS_NOT_DIRECTORY"
+  | "FS_EXISTS"
   | "FS_ERROR";
 
 /**
@@ -300,8 +303,44 @@ const FS_TEXT: Record<FileSystemErrorCode, [string, string]> = {
     "a path component is not a directory, or a directory is where a file should be",
     "check the path",
   ],
+  FS_EXISTS: ["the file already exists", "choose another path or remove the file"],
   FS_ERROR: ["file-system error", "check the disk and the path, then run again"],
 };
+
+/**
+ * Another live process is downloading to the same destination (it holds the download lock).
+ *
+ * @example
+ * ```ts
+ * import { DownloadLockedError } from "./errors.ts";
+ * const e = new DownloadLockedError("/data/big.iso.ossdl-lock", 4242);
+ * console.log(e.code, e.pid); // DOWNLOAD_LOCKED 4242
+ * ```
+ */
+export class DownloadLockedError extends OssdlError {
+  /** The process that holds the lock. */
+  readonly pid: number;
+  /** The lock file. */
+  readonly lockPath: string;
+
+  /**
+   * Make the error for a lock held by another process.
+   *
+   * @param lockPath the lock file
+   * @param pid the process holding it
+   */
+  constructor(lockPath: string, pid: number) {
+    super(
+      "DOWNLOAD_LOCKED",
+      `another download (process ${pid}) is writing to this destination; lock ${lockPath}`,
+      `wait for process ${pid} to finish or stop it, then run again; if no such download is ` +
+        `running, remove ${lockPath}`,
+    );
+    this.name = "DownloadLockedError";
+    this.pid = pid;
+    this.lockPath = lockPath;
+  }
+}
 
 /**
  * A network failure (connection refused, reset, DNS failure, timeout) that could not be retried

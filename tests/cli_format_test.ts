@@ -14,8 +14,10 @@ import { describeError, EXIT, exitCodeFor } from "../src/cli/exit_codes.ts";
 import { Reporter, summaryLine } from "../src/cli/reporter.ts";
 import { formatJournalStatus, journalStatus } from "../src/cli/journal_status.ts";
 import { UsageError } from "../src/cli/usage_error.ts";
+import { helpText } from "../src/cli/help_text.ts";
 import {
   AbortedError,
+  DownloadLockedError,
   FileSystemError,
   IntegrityError,
   JournalDamagedError,
@@ -414,4 +416,9 @@ test("journalStatus counts durable bytes per part and formats them", async () =>
   assert.match(text, /durable +200 B of 400 B \(50\.0%/);
   assert.match(text, /4 of 100 B: 1 complete, 2 partial, 1 not started/);
   assert.match(text, /part +2 +\[100, 200\) +50 B of 100 B +50\.0%/);
+});
+
+test("exit code 11 when another process holds the destination's lock", () => {
+  assert.equal(exitCodeFor(new DownloadLockedError("/d/f.ossdl-lock", 42)), 11);
+  assert.match(helpText("ossdl", "0.0.0"), /^\s+11\s+another ossdl process/m);
 });

@@ -4,6 +4,7 @@ import { download } from "../src/download/download.ts";
 import { crc64 } from "../src/crc64/crc64.ts";
 import {
   AbortedError,
+  DownloadLockedError,
   FileSystemError,
   IntegrityError,
   ObjectChangedError,
@@ -410,4 +411,41 @@ test("download: a version id with an http(s) URL is refused, not ignored", async
     download(f.options({ source: "http://127.0.0.1:9/bucket/dir/object.bin", versionId: "v1" })),
     TypeError,
   );
+});
+
+const LOCK = DEST + ".ossdl-lock";
+
+test("download: a destination locked by a live process is refused, and nothing is touched", async () => {
+  const f = await interrupted(400_000, 0.5);
+  const journalBefore = f.fs.readLive(JOURNAL);
+  f.fs.writeDurable(LOCK, new TextEncoder().encode('{"pid":1}\n')); // pid 1 is always alive
+  await assert.rejects(download(f.options()), (e: unknown) => {
+    assert.ok(e instanceof DownloadLockedError);
+    assert.equal(e.code, "DOWNLOAD_LOCKED");
+    assert.equal(e.pid, 1);
+    assert.match(e.hint, /remove .*ossdl-lock/);
+    return true;
+  });
+  assert.deepEqual(f.fs.readLive(JOURNAL), journalBefore);
+  assert.ok(f.fs.exists(LOCK));
+});
+
+test("download: a stale lock (its process is gone) is taken over and released", async () => {
+  const f = await interrupted(400_000, 0.5);
+  f.fs.writeDurable(LOCK, new TextEncoder().encode('{"pid":999999999}\n'));
+  const result = await download(f.options());
+  assert.ok(sameBytes(f.fs.readLive(DEST), f.object));
+  assert.equal(result.resumed, true);
+  assert.equal(f.fs.exists(LOCK), false);
+});
+
+test("download: two downloads to one destination in one process: the second is refused", async () => {
+  const f = await fixture(2 * 1024 * 1024);
+  f.emulator.setFaults({ throttle: { bytesPerSecond: 8 * 1024 * 1024 } });
+  const first = download(f.options());
+  await new Promise((r) => setTimeout(r, 50));
+  await assert.rejects(download(f.options()), DownloadLockedError);
+  await first;
+  assert.ok(sameBytes(f.fs.readLive(DEST), f.object));
+  assert.equal(f.fs.exists(LOCK), false);
 });

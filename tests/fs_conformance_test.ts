@@ -216,6 +216,21 @@ function conformance(name: string, make: () => Promise<Subject>): void {
       await fs.remove(p);
     }));
 
+  test(`${name}: exclusive open creates a new file and refuses an existing one`, () =>
+    withSubject(make, async (s) => {
+      const { fs } = s;
+      const p = join(s.root, "lock");
+      const f = await fs.open(p, { exclusive: true });
+      await f.write(enc.encode("mine"), 0);
+      await f.close();
+      await assert.rejects(fs.open(p, { exclusive: true }), (e: unknown) => {
+        assert.ok(e instanceof FileSystemError);
+        assert.equal(e.code, "FS_EXISTS");
+        return true;
+      });
+      assert.equal(dec.decode(await fs.readFile(p)), "mine");
+    }));
+
   test(`${name}: mkdir creates parents and accepts existing directories`, () =>
     withSubject(make, async (s) => {
       const { fs } = s;

@@ -30,7 +30,7 @@ test("OS error codes map to FileSystemError codes", () => {
     ["EISDIR", "FS_NOT_DIRECTORY"],
     ["EIO", "FS_ERROR"],
     ["EBADF", "FS_ERROR"],
-    ["EEXIST", "FS_ERROR"],
+    ["EEXIST", "FS_EXISTS"],
   ];
   for (const [os, code] of table) assert.equal(fileSystemErrorCode(withCode(os)), code, os);
 });

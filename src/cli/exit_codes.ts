@@ -31,6 +31,8 @@ export const EXIT = {
   PROTOCOL: 9,
   /** A checkpoint journal is damaged (`status`). */
   JOURNAL: 10,
+  /** Another live process is downloading to the same destination. */
+  LOCKED: 11,
   /**
    * Interrupted by SIGINT (Ctrl-C); run again to resume. Also the code of an `ABORTED` error that
    * no signal explains (an abort from a caller's own `AbortSignal`): 130 is the conventional
@@ -55,6 +57,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
   [EXIT.NETWORK, "network error, or retries exhausted"],
   [EXIT.PROTOCOL, "the server broke the protocol (not OSS-like)"],
   [EXIT.JOURNAL, "the checkpoint journal is damaged (status)"],
+  [EXIT.LOCKED, "another ossdl process is downloading to the same destination"],
   [EXIT.SIGINT, "interrupted by SIGINT (Ctrl-C); run the same command to resume"],
   [EXIT.SIGTERM, "interrupted by SIGTERM; run the same command to resume"],
 ];
@@ -93,6 +96,7 @@ export function exitCodeFor(error: unknown): number {
       case "FS_PERMISSION":
       case "FS_NOT_FOUND":
       case "FS_NOT_DIRECTORY":
+      case "FS_EXISTS":
       case "FS_ERROR":
         return EXIT.FILE_SYSTEM;
       case "NETWORK_ERROR":
@@ -100,6 +104,8 @@ export function exitCodeFor(error: unknown): number {
         return EXIT.NETWORK;
       case "PROTOCOL_ERROR":
         return EXIT.PROTOCOL;
+      case "DOWNLOAD_LOCKED":
+        return EXIT.LOCKED;
       case "ABORTED":
         // runDownload maps its own interruptions to 130 (SIGINT) or 143 (SIGTERM) before an error
         // gets here; any other abort (a caller's AbortSignal) is reported as interrupted: 130.

@@ -16,6 +16,8 @@ import type { ObjectMeta, ObjectSource } from "../oss/object_source.ts";
 import { isRetryable } from "../oss/retry.ts";
 import { basename, dirname } from "../path.ts";
 import { readEnv } from "../runtime/env.ts";
+import { processProbe } from "../runtime/process_probe.ts";
+import { acquireLock, LOCK_SUFFIX } from "./download_lock.ts";
 import { RangeIgnoredSignal } from "./fetch_segment.ts";
 import {
   DEFAULTS,
@@ -196,7 +198,7 @@ function objectRange(options: DownloadOptions, meta: ObjectMeta): [number, numbe
 }
 
 async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
-  const { options, tuning, fs, source, notice, stats } = input;
+  const { options, fs, source, notice, stats } = input;
   const meta = await source.stat({
     signal: options.signal,
     onRetry: ({ attempt, delayMs, error }) => {
@@ -213,8 +215,26 @@ async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
   if (whole && !isWholeObject) {
     throw new ProtocolError("the server ignores Range requests, so a byte range cannot be fetched");
   }
-  const length = rangeEnd - rangeStart;
   const paths = await resolvePaths(fs, options, source.displayName);
+  const release = await acquireLock(fs, paths.destination + LOCK_SUFFIX, processProbe());
+  try {
+    return await transfer(input, meta, whole, [rangeStart, rangeEnd], paths);
+  } finally {
+    await release();
+  }
+}
+
+/** The download proper, under the destination's lock. */
+async function transfer(
+  input: AttemptInput,
+  meta: ObjectMeta,
+  whole: boolean,
+  [rangeStart, rangeEnd]: [number, number],
+  paths: DownloadPaths,
+): Promise<AttemptOutcome> {
+  const { options, tuning, fs, source, notice, stats } = input;
+  const isWholeObject = rangeStart === 0 && rangeEnd === meta.size;
+  const length = rangeEnd - rangeStart;
   const header: JournalHeader = {
     format: JOURNAL_FORMAT,
     identity: source.identity,

@@ -19,7 +19,7 @@ import type { OpenOptions } from "./file_system.ts";
  * ```
  */
 export function checkOpenOptions(options: OpenOptions): void {
-  if (options.readOnly && (options.create || options.truncate)) {
+  if (options.readOnly && (options.create || options.truncate || options.exclusive)) {
     throw new TypeError("a file opened read-only cannot be created or truncated");
   }
 }

@@ -17,6 +17,7 @@ const BY_CODE: Record<string, FileSystemErrorCode> = {
   ENOENT: "FS_NOT_FOUND",
   ENOTDIR: "FS_NOT_DIRECTORY",
   EISDIR: "FS_NOT_DIRECTORY",
+  EEXIST: "FS_EXISTS",
 };
 
 /** Deno's error class names (`Deno.errors.*`), for errors that carry no `.code`. */
@@ -26,6 +27,7 @@ const BY_NAME: Record<string, FileSystemErrorCode> = {
   NotCapable: "FS_PERMISSION",
   NotADirectory: "FS_NOT_DIRECTORY",
   IsADirectory: "FS_NOT_DIRECTORY",
+  AlreadyExists: "FS_EXISTS",
 };
 
 /** `(os error N)` numbers that are the same on Linux and macOS. */
@@ -34,6 +36,7 @@ const BY_OS_ERROR: Record<string, FileSystemErrorCode> = {
   "2": "FS_NOT_FOUND", // ENOENT
   "13": "FS_PERMISSION", // EACCES
   "20": "FS_NOT_DIRECTORY", // ENOTDIR
+  "17": "FS_EXISTS", // EEXIST
   "21": "FS_NOT_DIRECTORY", // EISDIR
   "28": "FS_NO_SPACE", // ENOSPC
   "30": "FS_PERMISSION", // EROFS
@@ -42,7 +45,7 @@ const BY_OS_ERROR: Record<string, FileSystemErrorCode> = {
 /**
  * The {@linkcode FileSystemErrorCode} for an error thrown by Node's, Bun's or Deno's file APIs:
  * ENOSPC/EDQUOT → `FS_NO_SPACE`, EACCES/EPERM/EROFS → `FS_PERMISSION`, ENOENT → `FS_NOT_FOUND`,
- * ENOTDIR/EISDIR → `FS_NOT_DIRECTORY`, anything else → `FS_ERROR`.
+ * ENOTDIR/EISDIR → `FS_NOT_DIRECTORY`, EEXIST → `FS_EXISTS`, anything else → `FS_ERROR`.
  *
  * @example
  * ```ts

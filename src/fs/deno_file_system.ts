@@ -43,6 +43,7 @@ export class DenoFileSystem implements FileSystem {
         read: true,
         write,
         create: write && !!options.create,
+        createNew: write && !!options.exclusive,
         truncate: write && !!options.truncate,
       });
     } catch (e) {

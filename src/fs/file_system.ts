@@ -48,6 +48,8 @@ export interface FileInfo {
 export interface OpenOptions {
   /** Create the file when it does not exist. @default false */
   create?: boolean;
+  /** Create the file, failing with `FS_EXISTS` when it is already there (O_EXCL). @default false */
+  exclusive?: boolean;
   /** Empty the file on open. @default false */
   truncate?: boolean;
   /** Open read-only. @default false */

@@ -575,15 +575,22 @@ class Disk {
 
   open(path: string, options: OpenOptions): MemoryPositionalFile {
     const p = normalize(path);
-    if (options.create || options.truncate) this.count({ op: "open", path: p });
+    if (options.create || options.truncate || options.exclusive) {
+      this.count({ op: "open", path: p });
+    }
     this.checkParents(p, "open", path);
     const found = this.live.get(p);
     if (found !== undefined && !(found instanceof Inode)) {
       throw new FileSystemError("FS_NOT_DIRECTORY", "open", path);
     }
+    if (found !== undefined && options.exclusive) {
+      throw new FileSystemError("FS_EXISTS", "open", path);
+    }
     let e = found;
     if (e === undefined) {
-      if (!options.create) throw new FileSystemError("FS_NOT_FOUND", "open", path);
+      if (!options.create && !options.exclusive) {
+        throw new FileSystemError("FS_NOT_FOUND", "open", path);
+      }
       if (this.isReadOnly(p)) throw new FileSystemError("FS_PERMISSION", "open", path);
       e = new Inode();
       this.live.set(p, e);

@@ -35,7 +35,8 @@ export class NodeFileSystem implements FileSystem {
   async open(path: string, options: OpenOptions = {}): Promise<PositionalFile> {
     checkOpenOptions(options);
     let flags = options.readOnly ? constants.O_RDONLY : constants.O_RDWR;
-    if (options.create) flags |= constants.O_CREAT;
+    if (options.create || options.exclusive) flags |= constants.O_CREAT;
+    if (options.exclusive) flags |= constants.O_EXCL;
     if (options.truncate) flags |= constants.O_TRUNC;
     let handle: FileHandle;
     try {
