@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { RequestOptions } from "./request_options.ts";
+import { type RequestOptions, statRetryOptions } from "./request_options.ts";
 import { ProtocolError } from "../errors.ts";
 import type { Credentials } from "./credentials.ts";
 import { objectUrl, type ResolvedEndpoint } from "./endpoint.ts";
@@ -120,7 +120,7 @@ export class OssObjectSource implements ObjectSource {
    * ```
    */
   stat(options: StatOptions): Promise<ObjectMeta> {
-    const { signal, onRetry } = options;
+    const { signal } = options;
     return withRetries(async () => {
       const response = await this.#request("HEAD", new Headers(), signal);
       if (response.status < 200 || response.status > 299) {
@@ -130,13 +130,7 @@ export class OssObjectSource implements ObjectSource {
       const size = parseContentLength(response.headers);
       if (size === null) throw new ProtocolError("HEAD answer without Content-Length");
       return objectMetaFromHeaders(response.headers, size, true);
-    }, {
-      policy: this.#options.retry,
-      signal,
-      onRetry,
-      sleep: this.#options.sleep,
-      random: this.#options.random,
-    });
+    }, statRetryOptions(this.#options, options));
   }
 
   /**

@@ -4,6 +4,7 @@
  * @module
  */
 import type { FetchFunction } from "./http_send.ts";
+import type { StatOptions } from "./object_source.ts";
 import type { RetryPolicy, WithRetriesOptions } from "./retry.ts";
 
 /**
@@ -26,4 +27,28 @@ export interface RequestOptions {
   sleep?: WithRetriesOptions["sleep"];
   /** Jitter source for retries (tests). @default Math.random */
   random?: () => number;
+}
+
+/**
+ * The `withRetries` options of a `stat` call: the source's policy, sleep and jitter, with the
+ * call's signal and retry listener.
+ *
+ * @example
+ * ```ts
+ * import { statRetryOptions } from "./request_options.ts";
+ * const o = statRetryOptions({ retry: { maxAttempts: 2 } }, {});
+ * console.log(o.policy); // { maxAttempts: 2 }
+ * ```
+ */
+export function statRetryOptions(
+  options: RequestOptions,
+  stat: StatOptions,
+): WithRetriesOptions {
+  return {
+    policy: options.retry,
+    signal: stat.signal,
+    onRetry: stat.onRetry,
+    sleep: options.sleep,
+    random: options.random,
+  };
 }

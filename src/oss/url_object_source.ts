@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { RequestOptions } from "./request_options.ts";
+import { type RequestOptions, statRetryOptions } from "./request_options.ts";
 import { ProtocolError } from "../errors.ts";
 import { parseContentRange } from "./content_range.ts";
 import { defaultFetch, discardBody, type FetchFunction, send } from "./http_send.ts";
@@ -139,7 +139,7 @@ export class UrlObjectSource implements ObjectSource {
    * ```
    */
   stat(options: StatOptions): Promise<ObjectMeta> {
-    const { signal, onRetry } = options;
+    const { signal } = options;
     return withRetries(async () => {
       const response = await this.#get(new Headers({ range: "bytes=0-0" }), signal);
       const h = response.headers;
@@ -171,13 +171,7 @@ export class UrlObjectSource implements ObjectSource {
         return objectMetaFromHeaders(h, size, false);
       }
       throw new ProtocolError(`status ${response.status} to a ranged GET`);
-    }, {
-      policy: this.#options.retry,
-      signal,
-      onRetry,
-      sleep: this.#options.sleep,
-      random: this.#options.random,
-    });
+    }, statRetryOptions(this.#options, options));
   }
 
   /**
