@@ -47,7 +47,15 @@ export type { SignatureVersion } from "./src/oss/sign_request.ts";
 export { Credentials, type CredentialsInput } from "./src/oss/credentials.ts";
 export type { AddressingStyle, EndpointOptions } from "./src/oss/endpoint.ts";
 export type { OssObjectName } from "./src/oss/oss_url.ts";
-export type { FileInfo, FileSystem, OpenOptions, PositionalFile } from "./src/fs/file_system.ts";
+export type {
+  BlockWriter,
+  BlockWriterOptions,
+  FileInfo,
+  FileSystem,
+  OpenOptions,
+  PositionalFile,
+  WrittenBlock,
+} from "./src/fs/file_system.ts";
 export { defaultFileSystem } from "./src/fs/default_file_system.ts";
 export { NodeFileSystem } from "./src/fs/node_file_system.ts";
 export { DenoFileSystem } from "./src/fs/deno_file_system.ts";

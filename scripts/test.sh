@@ -23,10 +23,13 @@ step "core uses no runtime globals" bash scripts/check_core.sh
 step "deno publish --dry-run" $DENO publish --dry-run --allow-dirty
 mkdir -p .tmp
 # The single binary: build it with Bun and run a real download with it (the demo serves an object
-# from the emulator on 127.0.0.1 and downloads, verifies and reads it back).
+# from the emulator on 127.0.0.1 and downloads, verifies and reads it back), and check that the
+# binary found its block-writer worker (an extra entry point of the build).
 build_and_run_binary() {
-  $BUN build --compile cli.ts src/crc64/crc64_worker.ts --outfile .tmp/ossdl-bun >/dev/null &&
-    .tmp/ossdl-bun demo --size 80MiB && rm -f .tmp/ossdl-bun
+  $BUN build --compile cli.ts src/fs/block_writer_worker.ts --outfile .tmp/ossdl-bun >/dev/null &&
+    .tmp/ossdl-bun demo --size 80MiB --json >.tmp/binary-demo.json &&
+    grep -q '"writesOffThread":true' .tmp/binary-demo.json &&
+    tail -1 .tmp/binary-demo.json && rm -f .tmp/ossdl-bun
 }
 step "bun build --compile binary downloads from the emulator" build_and_run_binary
 $DENO test -A --no-check tests/ 2>&1 | tee .tmp/deno-test.log

@@ -233,6 +233,7 @@ const result = (over: Partial<DownloadResult> = {}): DownloadResult => ({
   steals: 0,
   retries: 0,
   restarts: 0,
+  writesOffThread: true,
   notices: [],
   ...over,
 });

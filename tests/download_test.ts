@@ -342,42 +342,6 @@ test("download: progress reports are monotonic and end at the total", async () =
   assert.equal(seen.at(-1), 500_000);
 });
 
-test("download: hashing in a worker gives the same verified file", async () => {
-  const f = await fixture(1_000_003);
-  const result = await download(f.options({ hashInWorker: true }));
-  assert.ok(sameBytes(f.fs.readLive(DEST), f.object));
-  assert.equal(result.crc64, (await crc64(f.object)).toString());
-  assert.equal(result.verified, true);
-});
-
-test("download: hashing in a worker still catches a flipped byte", async () => {
-  const f = await fixture(400_000);
-  f.emulator.setFaults({ flipByteAt: 300_001 });
-  await assert.rejects(download(f.options({ hashInWorker: true })), IntegrityError);
-  assert.equal(f.fs.exists(DEST), false);
-});
-
-test("download: a download hashed in a worker resumes after a power cut", async () => {
-  const size = 1_000_000;
-  const f = await fixture(size);
-  const controller = new AbortController();
-  await assert.rejects(
-    download(f.options({
-      hashInWorker: true,
-      signal: controller.signal,
-      progressIntervalMs: 0,
-      onProgress: (p) => p.bytesDone >= size / 2 && controller.abort(),
-    })),
-    AbortedError,
-  );
-  const fs = f.fs.restart();
-  const result = await download(f.options({ fs, hashInWorker: true }));
-  assert.ok(sameBytes(fs.readLive(DEST), f.object));
-  assert.ok(result.bytesResumed > 0);
-  assert.equal(result.bytesFetched, size - result.bytesResumed);
-  assert.equal(result.verified, true);
-});
-
 test("download: retries of the first HEAD are counted and reported", async () => {
   const f = await fixture(200_000);
   let failures = 0;

@@ -92,6 +92,7 @@ export function resultRecord(r: DownloadResult): Record<string, unknown> {
     parts: r.parts,
     retries: r.retries,
     restarts: r.restarts,
+    writesOffThread: r.writesOffThread,
   };
 }
 

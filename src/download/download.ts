@@ -5,10 +5,9 @@
  *
  * @module
  */
-import { type BlockHasher, InlineBlockHasher, WorkerBlockHasher } from "../crc64/block_hasher.ts";
 import { IntegrityError, ObjectChangedError, OssdlError, ProtocolError } from "../errors.ts";
 import { defaultFileSystem } from "../fs/default_file_system.ts";
-import type { FileSystem } from "../fs/file_system.ts";
+import type { BlockWriter, FileSystem, PositionalFile } from "../fs/file_system.ts";
 import type { JournalHeader } from "../journal/journal.ts";
 import { Journal } from "../journal/journal.ts";
 import { createObjectSource } from "../oss/create_object_source.ts";
@@ -19,6 +18,7 @@ import { readEnv } from "../runtime/env.ts";
 import { processProbe } from "../runtime/process_probe.ts";
 import { acquireLock, LOCK_SUFFIX } from "./download_lock.ts";
 import { RangeIgnoredSignal } from "./fetch_segment.ts";
+import { InlineBlockWriter } from "./inline_block_writer.ts";
 import {
   DEFAULTS,
   type DownloadNotice,
@@ -87,7 +87,13 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     notices.push(n);
     options.onNotice?.(n);
   };
-  const stats: RunStats = { bytesFetched: 0, retries: 0, steals: 0, parts: 0 };
+  const stats: RunStats = {
+    bytesFetched: 0,
+    retries: 0,
+    steals: 0,
+    parts: 0,
+    writesOffThread: false,
+  };
   let restarts = 0;
   let changes = 0;
   let fresh = options.resume === false;
@@ -111,6 +117,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
         parts: stats.parts,
         steals: stats.steals,
         retries: stats.retries,
+        writesOffThread: stats.writesOffThread,
         restarts,
         notices,
       };
@@ -163,7 +170,14 @@ interface AttemptInput {
 
 type AttemptOutcome = Omit<
   DownloadResult,
-  "durationMs" | "bytesFetched" | "parts" | "steals" | "retries" | "restarts" | "notices"
+  | "durationMs"
+  | "bytesFetched"
+  | "parts"
+  | "steals"
+  | "retries"
+  | "restarts"
+  | "notices"
+  | "writesOffThread"
 >;
 
 async function resolvePaths(fs: FileSystem, options: DownloadOptions, key: string) {
@@ -293,17 +307,18 @@ async function transfer(
     options.onProgress,
   );
   let live: readonly Segment[];
-  const hasher = await blockHasher(options);
+  const writer = await blockWriter(fs, paths.partial, file, options, tuning, length - bytesResumed);
+  stats.writesOffThread = !(writer instanceof InlineBlockWriter);
   try {
     live = await runSegments({
       source,
       file,
+      writer,
       journal,
       fileOrigin: rangeStart,
       etag: meta.etag,
       whole,
       segments,
-      hasher,
       tuning,
       meter,
       signal: options.signal,
@@ -314,9 +329,10 @@ async function transfer(
           message: `${messageOf(error)}; retry ${attempt} in ${Math.round(delayMs)} ms`,
         }),
     });
+    await writer.close();
     if (!journal) await file.datasync();
   } catch (error) {
-    hasher.close();
+    await writer.close().catch(() => {});
     await file.close().catch(() => {});
     await journal?.close().catch(() => {});
     const nothingKept = start.fresh && meter.done === 0;
@@ -328,12 +344,7 @@ async function transfer(
   }
   await file.close();
 
-  let crc: bigint;
-  try {
-    crc = await wholeCrc(rangeStart, rangeEnd, start.segments, live);
-  } finally {
-    hasher.close();
-  }
+  const crc = await wholeCrc(rangeStart, rangeEnd, start.segments, live);
   if (isWholeObject && meta.crc64 !== null && crc !== meta.crc64) {
     await journal?.close();
     await discard(fs, paths);
@@ -348,10 +359,23 @@ async function transfer(
   return outcome(paths, meta, length, crc, bytesResumed, isWholeObject);
 }
 
-/** Hash in a worker when asked (and available), else on this thread. */
-async function blockHasher(options: DownloadOptions): Promise<BlockHasher> {
-  const wanted = options.hashInWorker ?? DEFAULTS.hashInWorker;
-  return (wanted && await WorkerBlockHasher.start()) || await InlineBlockHasher.create();
+/**
+ * Write and hash on a worker thread when the file system offers it and the work is worth a
+ * thread's start-up (`writeInWorker` forces either way), else on this thread.
+ */
+async function blockWriter(
+  fs: FileSystem,
+  path: string,
+  file: PositionalFile,
+  options: DownloadOptions,
+  tuning: ResolvedTuning,
+  bytesToFetch: number,
+): Promise<BlockWriter> {
+  const wanted = options.writeInWorker ?? bytesToFetch >= DEFAULTS.workerMinBytes;
+  const offThread = wanted && fs.openBlockWriter
+    ? await fs.openBlockWriter(path, { maxWriteBytes: tuning.maxWriteBytes })
+    : null;
+  return offThread ?? await InlineBlockWriter.create(file);
 }
 
 function outcome(

@@ -11,8 +11,7 @@ import {
   OssdlError,
   RetriesExhaustedError,
 } from "../errors.ts";
-import type { BlockHasher, HashedBlock } from "../crc64/block_hasher.ts";
-import type { PositionalFile } from "../fs/file_system.ts";
+import type { BlockWriter } from "../fs/file_system.ts";
 import type { ObjectSource } from "../oss/object_source.ts";
 import { abortableSleep, backoffDelay, DEFAULT_RETRY_POLICY, isRetryable } from "../oss/retry.ts";
 import type { Segment } from "./segment.ts";
@@ -28,15 +27,14 @@ export class RangeIgnoredSignal extends Error {
 /** What a segment fetch needs from the engine. */
 export interface FetchContext {
   source: ObjectSource;
-  file: PositionalFile;
+  /** Writes and hashes blocks of the data file (here or on another thread). */
+  writer: BlockWriter;
   /** Object offset of file offset 0. */
   fileOrigin: number;
   /** The ETag every response must carry (and `If-Match` sends), or `null`. */
   etag: string | null;
   /** Send no Range: the server ignores it (single stream from 0). */
   whole: boolean;
-  /** Hashes written blocks (here or on another thread). */
-  hasher: BlockHasher;
   maxAttempts: number;
   retryBaseDelayMs: number;
   signal: AbortSignal;
@@ -49,7 +47,7 @@ export interface FetchContext {
 }
 
 /**
- * The buffers of one worker: a block is being filled while earlier ones are hashed.
+ * The buffers of one worker: a block is being filled while the previous one is written and hashed.
  *
  * @example
  * ```ts
@@ -63,14 +61,14 @@ export class BufferPool {
   #ready: Promise<Uint8Array>[] = [];
 
   /**
-   * @param count how many buffers (one being filled, the others hashed meanwhile)
+   * @param count how many buffers (one being filled, the others written meanwhile)
    * @param size bytes per buffer
    */
   constructor(count: number, size: number) {
     for (let i = 0; i < count; i++) this.#ready.push(Promise.resolve(new Uint8Array(size)));
   }
 
-  /** The next free buffer (waits for a hash to hand one back). */
+  /** The next free buffer (waits for a write to hand one back). */
   take(): Promise<Uint8Array> {
     return this.#ready.shift()!;
   }
@@ -98,27 +96,20 @@ export async function fetchSegment(
   let attempt = 0;
   let buffered = 0;
   let buffer = await pool.take();
+  // One block is written (and hashed) while the next fills; a failed write surfaces at the next
+  // flush or at the end. `segment.wrote` gets the block's CRC promise, which settles only after
+  // the write: a commit awaits those CRCs before its datasync, so it never claims unwritten bytes.
+  let inFlight: Promise<unknown> = Promise.resolve();
 
   const flush = async () => {
     if (buffered === 0) return;
+    await inFlight;
     const length = buffered;
-    const writing = context.file.write(
-      buffer.subarray(0, length),
-      segment.written - context.fileOrigin,
-    );
-    let hashed: Promise<HashedBlock>;
-    if (context.hasher.takesBuffer) {
-      // The buffer moves to another thread: only after the write has read it.
-      await writing;
-      hashed = context.hasher.hash(buffer, length);
-    } else {
-      // Hash while the write runs off this thread (both only read the buffer).
-      hashed = context.hasher.hash(buffer, length);
-      await writing;
-    }
-    segment.wrote(length, hashed.then((h) => h.crc));
     const size = buffer.length;
-    pool.give(hashed.then((h) => h.buffer, () => new Uint8Array(size)));
+    const put = context.writer.write(buffer, length, segment.written - context.fileOrigin);
+    segment.wrote(length, put.then((b) => b.crc64));
+    pool.give(put.then((b) => b.block, () => new Uint8Array(size)));
+    inFlight = put;
     buffered = 0;
     context.onWritten(segment);
     buffer = await pool.take();
@@ -126,7 +117,9 @@ export async function fetchSegment(
 
   try {
     await fetchLoop();
+    await inFlight;
   } finally {
+    await inFlight.catch(() => {});
     pool.give(Promise.resolve(buffer));
   }
 

@@ -5,11 +5,10 @@
  * @module
  */
 import { AbortedError } from "../errors.ts";
-import type { PositionalFile } from "../fs/file_system.ts";
+import type { BlockWriter, PositionalFile } from "../fs/file_system.ts";
 import type { Journal } from "../journal/journal.ts";
 import type { ObjectSource } from "../oss/object_source.ts";
 import { Committer } from "./committer.ts";
-import type { BlockHasher } from "../crc64/block_hasher.ts";
 import { BufferPool, fetchSegment } from "./fetch_segment.ts";
 import type { ResolvedTuning } from "./options.ts";
 import type { ProgressMeter } from "./progress_meter.ts";
@@ -22,18 +21,22 @@ export interface RunStats {
   retries: number;
   steals: number;
   parts: number;
+  /** Blocks were written and hashed on a worker thread. */
+  writesOffThread: boolean;
 }
 
 /** Everything a run needs. */
 export interface RunInput {
   source: ObjectSource;
+  /** The data file (the committer datasyncs it). */
   file: PositionalFile;
+  /** Writes and hashes the blocks of the data file. */
+  writer: BlockWriter;
   journal: Journal | null;
   fileOrigin: number;
   etag: string | null;
   whole: boolean;
   segments: Segment[];
-  hasher: BlockHasher;
   tuning: ResolvedTuning;
   meter: ProgressMeter;
   signal: AbortSignal | undefined;
@@ -79,11 +82,10 @@ export async function runSegments(input: RunInput): Promise<readonly Segment[]> 
 
   const context = {
     source: input.source,
-    file: input.file,
+    writer: input.writer,
     fileOrigin: input.fileOrigin,
     etag: input.etag,
     whole: input.whole,
-    hasher: input.hasher,
     maxAttempts: tuning.maxAttempts,
     retryBaseDelayMs: tuning.retryBaseDelayMs,
     signal: internal.signal,
@@ -103,7 +105,7 @@ export async function runSegments(input: RunInput): Promise<readonly Segment[]> 
   };
 
   const worker = async () => {
-    // One buffer is filled while up to two written ones are being hashed.
+    // One buffer is filled while the previous one is written; the third waits to be handed back.
     const pool = new BufferPool(3, tuning.chunkSize);
     while (failure === null) {
       const segment = scheduler.next();

@@ -34,6 +34,44 @@ export interface PositionalFile {
   close(): Promise<void>;
 }
 
+/** A block written by a {@linkcode BlockWriter}: its CRC-64 and the memory, handed back. */
+export interface WrittenBlock {
+  /** CRC-64/XZ of the bytes written. */
+  crc64: bigint;
+  /** The block's memory (the same bytes; possibly a new view after a transfer between threads). */
+  block: Uint8Array;
+}
+
+/**
+ * Writes whole blocks of one file and computes each block's CRC-64, typically on another thread so
+ * that the thread driving the downloads only receives. A block is durable after a later
+ * `datasync` of any handle of the same file, once its `write` has resolved.
+ *
+ * @example
+ * ```ts
+ * import type { BlockWriter } from "./file_system.ts";
+ * async function put(writer: BlockWriter, block: Uint8Array, offset: number) {
+ *   const { crc64, block: memory } = await writer.write(block, block.length, offset);
+ *   return { crc64, memory }; // `memory` can be filled again
+ * }
+ * ```
+ */
+export interface BlockWriter {
+  /**
+   * Write `block[0, length)` at file `offset` and hash those bytes. The writer owns `block` until
+   * the promise settles (it may move to another thread); use the returned `block` afterwards.
+   */
+  write(block: Uint8Array, length: number, offset: number): Promise<WrittenBlock>;
+  /** Wait for pending writes, then release the file and the thread. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** How to open a {@linkcode BlockWriter}. */
+export interface BlockWriterOptions {
+  /** Largest single write system call, in bytes. @default 16384 */
+  maxWriteBytes?: number;
+}
+
 /** What `stat` tells. */
 export interface FileInfo {
   /** Size in bytes. */
@@ -83,4 +121,10 @@ export interface FileSystem {
   mkdir(path: string): Promise<void>;
   /** fsync a directory, so that creates, renames and removes in it are durable. */
   syncDir(path: string): Promise<void>;
+  /**
+   * Optional: a writer that writes and hashes blocks of an existing file off the calling thread;
+   * `null` when that is not possible here (no workers, no permission). Without it, the engine
+   * writes through {@linkcode PositionalFile.write} and hashes on its own thread.
+   */
+  openBlockWriter?(path: string, options?: BlockWriterOptions): Promise<BlockWriter | null>;
 }

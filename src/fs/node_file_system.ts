@@ -10,7 +10,15 @@
 import { constants } from "node:fs";
 import { type FileHandle, mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { FileSystemError } from "../errors.ts";
-import type { FileInfo, FileSystem, OpenOptions, PositionalFile } from "./file_system.ts";
+import type {
+  BlockWriter,
+  BlockWriterOptions,
+  FileInfo,
+  FileSystem,
+  OpenOptions,
+  PositionalFile,
+} from "./file_system.ts";
+import { WorkerBlockWriter } from "./worker_block_writer.ts";
 import { checkOpenOptions, checkPosition, closedError } from "./_check.ts";
 import { toFileSystemError } from "./_map_error.ts";
 
@@ -55,6 +63,14 @@ export class NodeFileSystem implements FileSystem {
       throw toFileSystemError(e, "open", path);
     }
     return new NodePositionalFile(handle, path);
+  }
+
+  /**
+   * A writer that writes and hashes blocks of `path` on a worker thread (`node:fs` there too), or
+   * `null` where workers cannot do that.
+   */
+  openBlockWriter(path: string, options?: BlockWriterOptions): Promise<BlockWriter | null> {
+    return WorkerBlockWriter.open(path, options);
   }
 
   /** Read a whole (small) file. */
