@@ -6,6 +6,7 @@
  * @module
  */
 import type { FileInfo, FileSystem, OpenOptions, PositionalFile } from "../mod.ts";
+import { FileSystemError } from "../mod.ts";
 
 /**
  * A `fetch` that serves `data` at any URL, in `piece`-byte body chunks (views, no copies), with
@@ -133,8 +134,13 @@ export class NullFileSystem implements FileSystem {
 
   open(path: string, options: OpenOptions = {}): Promise<PositionalFile> {
     let entry = this.#files.get(path);
+    if (entry && options.exclusive) {
+      return Promise.reject(new FileSystemError("FS_EXISTS", "open", path));
+    }
     if (!entry) {
-      if (!options.create) return Promise.reject(new Error(`no such file: ${path}`));
+      if (!options.create && !options.exclusive) {
+        return Promise.reject(new Error(`no such file: ${path}`));
+      }
       entry = { size: 0, data: path.endsWith(".ossdl-part") ? null : new Uint8Array(4096) };
       this.#files.set(path, entry);
     }

@@ -5,7 +5,8 @@
  * `{"type":"error",...}` (exit status 1).
  *
  * Usage: `deno run -A bench/dl.ts URL DEST [--part-size 8M] [--concurrency 8] [--chunk-size 1M]
- * [--commit-bytes 8M] [--commit-interval-ms 1000] [--progress] [--progress-interval-ms 200]`
+ * [--commit-bytes 8M] [--commit-interval-ms 1000] [--write-in-worker true|false]
+ * [--max-write-bytes 16K] [--progress] [--progress-interval-ms 200]`
  *
  * @module
  */
@@ -24,6 +25,8 @@ const { positionals: positional, values: flags } = parseArgs({
     "chunk-size": { type: "string" },
     "commit-bytes": { type: "string" },
     "commit-interval-ms": { type: "string" },
+    "write-in-worker": { type: "string" },
+    "max-write-bytes": { type: "string" },
     progress: { type: "boolean" },
     "progress-interval-ms": { type: "string" },
   },
@@ -33,7 +36,9 @@ if (!source || !destination) {
   console.error("usage: dl.ts URL DEST [--part-size 8M] [--concurrency 8] [--chunk-size 1M] ...");
   process.exit(2);
 }
-const size = (name: Exclude<keyof typeof flags, "progress">): number | undefined => {
+const size = (
+  name: Exclude<keyof typeof flags, "progress" | "write-in-worker">,
+): number | undefined => {
   const text = flags[name];
   return text === undefined ? undefined : parseSize(text, `--${name}`);
 };
@@ -46,6 +51,10 @@ const options: DownloadOptions = {
   commitBytes: size("commit-bytes"),
   commitIntervalMs: size("commit-interval-ms"),
   progressIntervalMs: size("progress-interval-ms"),
+  maxWriteBytes: size("max-write-bytes"),
+  writeInWorker: flags["write-in-worker"] === undefined
+    ? undefined
+    : flags["write-in-worker"] === "true",
 };
 if (flags.progress) {
   options.onProgress = (p) => console.log(JSON.stringify({ type: "progress", ...p }));

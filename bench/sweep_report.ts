@@ -16,6 +16,8 @@ interface Row {
   concurrency: number;
   chunkSize: string;
   commitBytes: string;
+  writer?: string;
+  maxWriteBytes?: string;
   commitIntervalMs: number;
   ok: boolean;
   bytes: number;
@@ -56,7 +58,8 @@ const machine = JSON.parse(await readFile(`${rawDir}/machine.json`, "utf8").catc
 const config = JSON.parse(await readFile(`${rawDir}/config.json`, "utf8").catch(() => "{}"));
 
 const keyOf = (r: Row) =>
-  `part=${r.partSize} conc=${r.concurrency} chunk=${r.chunkSize} commit=${r.commitBytes}/${r.commitIntervalMs}ms`;
+  `part=${r.partSize} conc=${r.concurrency} chunk=${r.chunkSize} commit=${r.commitBytes}/${r.commitIntervalMs}ms` +
+  ` writes=${r.writer ?? "worker"}/${r.maxWriteBytes ?? "16K"}`;
 const groups = new Map<string, Row[]>();
 for (const r of rows) {
   const k = `${r.runtime}|${keyOf(r)}`;

@@ -43,11 +43,13 @@ async function durableBytes(dest: string): Promise<number> {
 test("kill -9 the CLI at random moments, resume with the same command, get the exact object", {
   timeout: 60000,
 }, async () => {
-  const size = 48 * MiB;
+  // Four kills after at most 1.4 s at 8 MiB/s leave at least 20 MiB to fetch: every run, the
+  // last included, has more than 16 MiB to do and writes through the block-writer worker.
+  const size = 64 * MiB;
   const bytes = seededBytes(size, 48);
   const emulator = new OssEmulator({ credentials: CREDS });
   await emulator.put("crash-bucket", "big file+ü.bin", bytes);
-  // ~2 MiB/s per stream, 4 streams: the whole object takes about 6 s.
+  // ~2 MiB/s per stream, 4 streams: the whole object takes about 8 s.
   emulator.setFaults({ throttle: { bytesPerSecond: 2 * MiB } });
   const server = await serveEmulator((r) => emulator.handle(r), { port: 0 });
   const dir = mkdtempSync(join(tmpdir(), "ossdl-cli-crash-"));
@@ -94,6 +96,8 @@ test("kill -9 the CLI at random moments, resume with the same command, get the e
     assert.equal(result.done, true);
     assert.equal(result.verified, true);
     assert.equal(result.resumed, true);
+    // This run (and so the killed ones, which had more to fetch) wrote through the worker thread.
+    assert.equal(result.writesOffThread, true);
     assert.equal(result.bytesResumed, durable);
     assert.ok((result.bytesFetched as number) >= size - durable);
     assert.ok(

@@ -10,8 +10,6 @@ import { FileSystemError } from "../errors.ts";
 import type { BlockWriter, BlockWriterOptions, WrittenBlock } from "./file_system.ts";
 import { toFileSystemError } from "./_map_error.ts";
 
-/** The CRC-64/XZ check value: the CRC of "123456789". */
-const CHECK = 0x995DC9BBDF1939FAn;
 /** The default largest `pwrite`. */
 export const DEFAULT_MAX_WRITE_BYTES = 16384;
 
@@ -22,7 +20,7 @@ interface ErrorLike {
 }
 
 type Reply =
-  | { op: "opened"; check: bigint }
+  | { op: "opened" }
   | { op: "open-failed"; error: ErrorLike }
   | { op: "written"; id: number; crc64: bigint; buffer: ArrayBuffer }
   | { op: "failed"; id: number; error: ErrorLike; buffer: ArrayBuffer }
@@ -85,7 +83,11 @@ export class WorkerBlockWriter implements BlockWriter {
     worker.onerror = (event: Event) => {
       event.preventDefault?.();
       const message = (event as ErrorEvent).message ?? String(event);
-      this.#fail(new Error(`the block-writer worker failed: ${message}`));
+      this.#fail(
+        new FileSystemError("FS_ERROR", "write", path, {
+          cause: new Error(`the block-writer worker failed: ${message}`),
+        }),
+      );
     };
   }
 
@@ -128,7 +130,8 @@ export class WorkerBlockWriter implements BlockWriter {
         timer = setTimeout(() => reject(new Error("timeout")), timeoutMs);
         writer.#worker.postMessage({ op: "open", path, maxWriteBytes });
       });
-      if (reply.op !== "opened" || reply.check !== CHECK) throw new Error("not usable");
+      // "opened" comes after the worker's hasher is ready and the file is open for writing.
+      if (reply.op !== "opened") throw new Error("not usable");
       return writer;
     } catch {
       writer.#worker.terminate();
