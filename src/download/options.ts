@@ -81,7 +81,7 @@ export interface DownloadOptions {
    * receives (the file system must offer it: the default one does; the memory file system and
    * `DenoFileSystem` do not). `undefined` uses the worker when at least 16 MiB remain to fetch;
    * `false` writes and hashes on the calling thread. Falls back to that thread where workers are
-   * unavailable. Measured on Deno: 1.6-1.9x faster than on the calling thread (bench/README.md).
+   * unavailable. Measured on Deno: 1.4-1.9x faster than on the calling thread (bench/README.md).
    * @default undefined
    */
   writeInWorker?: boolean;
