@@ -15,6 +15,7 @@ import type { BlockWriter } from "../fs/file_system.ts";
 import type { ObjectSource } from "../oss/object_source.ts";
 import { abortableSleep, backoffDelay, DEFAULT_RETRY_POLICY, isRetryable } from "../oss/retry.ts";
 import type { Segment } from "./segment.ts";
+import { BodyReader, LandingBuffer } from "./body_reader.ts";
 
 /** Raised inside the engine when a server answers a ranged GET with the whole object. */
 export class RangeIgnoredSignal extends Error {
@@ -46,6 +47,9 @@ export interface FetchContext {
   onRetry(error: unknown, attempt: number, delayMs: number): void;
 }
 
+/** The largest BYOB read: big enough to take what a socket has, small enough to stay in cache. */
+const LANDING_BYTES = 256 * 1024;
+
 /**
  * The buffers of one worker: a block is being filled while the previous one is written and hashed.
  *
@@ -59,12 +63,18 @@ export interface FetchContext {
  */
 export class BufferPool {
   #ready: Promise<Uint8Array>[] = [];
+  /** Bytes per buffer. */
+  readonly size: number;
+  /** Where BYOB reads land before they are copied into a block. */
+  readonly landing: LandingBuffer;
 
   /**
    * @param count how many buffers (one being filled, the others written meanwhile)
    * @param size bytes per buffer
    */
   constructor(count: number, size: number) {
+    this.size = size;
+    this.landing = new LandingBuffer(Math.min(size, LANDING_BYTES));
     for (let i = 0; i < count; i++) this.#ready.push(Promise.resolve(new Uint8Array(size)));
   }
 
@@ -105,7 +115,7 @@ export async function fetchSegment(
     if (buffered === 0) return;
     await inFlight;
     const length = buffered;
-    const size = buffer.length;
+    const size = pool.size;
     const put = context.writer.write(buffer, length, segment.written - context.fileOrigin);
     segment.wrote(length, put.then((b) => b.crc64));
     pool.give(put.then((b) => b.block, () => new Uint8Array(size)));
@@ -127,7 +137,7 @@ export async function fetchSegment(
     while (segment.received < segment.end) {
       if (context.signal.aborted) throw new AbortedError();
       const progressBefore = segment.written;
-      let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+      let body: BodyReader | null = null;
       try {
         const response = await context.source.read({
           start: segment.received,
@@ -136,7 +146,7 @@ export async function fetchSegment(
           whole: context.whole,
           signal: context.signal,
         });
-        reader = response.body.getReader();
+        body = BodyReader.open(response.body, pool.landing);
         if (!context.whole && !response.ranged) throw new RangeIgnoredSignal();
         if (context.etag && response.etag && response.etag !== context.etag) {
           throw new ObjectChangedError(`ETag ${context.etag} became ${response.etag}`);
@@ -146,32 +156,25 @@ export async function fetchSegment(
           throw new RangeIgnoredSignal();
         }
         while (segment.received < segment.end) {
-          const { done, value } = await reader.read();
-          if (done) {
+          const room = Math.min(buffer.length - buffered, segment.end - segment.received);
+          const bytes = await body.readInto(buffer, buffered, room);
+          if (bytes === null) {
             throw new NetworkError(
               `the response ended early at byte ${segment.received} of ${segment.end}`,
             );
           }
-          let offset = 0;
-          while (offset < value.length && segment.received < segment.end) {
-            const take = Math.min(
-              value.length - offset,
-              buffer.length - buffered,
-              segment.end - segment.received,
-            );
-            buffer.set(value.subarray(offset, offset + take), buffered);
-            buffered += take;
-            offset += take;
-            segment.received += take;
-            context.onReceived(take);
-            if (buffered === buffer.length) await flush();
-          }
+          // Another worker may have taken this segment's tail during the read.
+          const take = Math.max(0, Math.min(bytes, segment.end - segment.received));
+          buffered += take;
+          segment.received += take;
+          context.onReceived(take);
+          if (buffered === buffer.length) await flush();
         }
         await flush();
-        reader.cancel().catch(() => {});
-        reader = null;
+        body.cancel();
+        body = null;
       } catch (error) {
-        reader?.cancel().catch(() => {});
+        body?.cancel();
         // Keep every byte that arrived intact: it is valid data at its offset.
         await flush();
         segment.rewind();

@@ -45,7 +45,9 @@ export function networkFailure(error: unknown, signal?: AbortSignal): OssdlError
 
 /**
  * Wraps a response body so that read failures surface as typed errors (see
- * {@linkcode networkFailure}). Cancelling the wrapper cancels the original body.
+ * {@linkcode networkFailure}). Cancelling the wrapper cancels the original body. When the body is a
+ * byte stream (Deno's `fetch`), so is the wrapper, and a BYOB read of the wrapper reads straight
+ * into the caller's memory: no chunk is allocated or copied on the way.
  *
  * @example
  * ```ts
@@ -58,7 +60,19 @@ export function typedBody(
   body: ReadableStream<Uint8Array>,
   signal?: AbortSignal,
 ): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
+  let byob: ReadableStreamBYOBReader | null = null;
+  try {
+    byob = body.getReader({ mode: "byob" });
+  } catch {
+    // Not a byte stream (e.g. Bun's fetch): chunks are passed on as they come.
+  }
+  return byob ? typedByteBody(byob, signal) : typedChunkBody(body.getReader(), signal);
+}
+
+function typedChunkBody(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  signal?: AbortSignal,
+): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     async pull(controller): Promise<void> {
       let result: ReadableStreamReadResult<Uint8Array>;
@@ -75,4 +89,40 @@ export function typedBody(
       await reader.cancel(reason).catch(() => {});
     },
   }, { highWaterMark: 0 });
+}
+
+/** Chunks handed to a default (non-BYOB) reader of the byte-stream wrapper. */
+const AUTO_CHUNK_BYTES = 65536;
+
+function typedByteBody(
+  reader: ReadableStreamBYOBReader,
+  signal?: AbortSignal,
+): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    type: "bytes",
+    autoAllocateChunkSize: AUTO_CHUNK_BYTES,
+    async pull(controller: ReadableByteStreamController): Promise<void> {
+      // With autoAllocateChunkSize there is always a request: the reader's view, or a new chunk.
+      const request = controller.byobRequest!;
+      const view = request.view!;
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+      } catch (e) {
+        controller.error(networkFailure(e, signal));
+        return;
+      }
+      if (result.done) {
+        controller.close();
+        // The memory comes back (empty) with `done`; hand it back to our reader the same way.
+        if (result.value) request.respondWithNewView(result.value);
+        else request.respond(0);
+        return;
+      }
+      request.respondWithNewView(result.value);
+    },
+    async cancel(reason): Promise<void> {
+      await reader.cancel(reason).catch(() => {});
+    },
+  });
 }
