@@ -307,9 +307,10 @@ async function transfer(
     options.onProgress,
   );
   let live: readonly Segment[];
-  const writer = await blockWriter(fs, paths.partial, file, options, tuning, length - bytesResumed);
-  stats.writesOffThread = !(writer instanceof InlineBlockWriter);
+  let writer: BlockWriter | null = null;
   try {
+    writer = await blockWriter(fs, paths.partial, file, options, tuning, length - bytesResumed);
+    stats.writesOffThread = !(writer instanceof InlineBlockWriter);
     live = await runSegments({
       source,
       file,
@@ -332,7 +333,7 @@ async function transfer(
     await writer.close();
     if (!journal) await file.datasync();
   } catch (error) {
-    await writer.close().catch(() => {});
+    await writer?.close().catch(() => {});
     await file.close().catch(() => {});
     await journal?.close().catch(() => {});
     const nothingKept = start.fresh && meter.done === 0;
