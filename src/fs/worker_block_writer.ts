@@ -32,12 +32,15 @@ interface Pending {
 }
 
 /**
- * Where the worker's module may be: beside this file, or, in a Bun single-file executable built
+ * Where the worker's module may be: beside this file (as `.ts`, or `.js` when this file is a
+ * transpiled `.js`), or, in a Bun single-file executable built
  * from the repository root with the worker as an extra entry point (`deno task compile:bun`), at
  * its path from the root (the bundle flattens this file into the executable's root module).
  */
 function workerUrls(): string[] {
-  const beside = new URL("./block_writer_worker.ts", import.meta.url).href;
+  // Transpiled copies (JSR's npm tarballs) have `.js` files beside each other.
+  const extension = import.meta.url.endsWith(".js") ? ".js" : ".ts";
+  const beside = new URL(`./block_writer_worker${extension}`, import.meta.url).href;
   if (import.meta.url.includes("/$bunfs/")) {
     return [new URL("./src/fs/block_writer_worker.ts", import.meta.url).href, beside];
   }
