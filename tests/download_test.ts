@@ -333,6 +333,12 @@ test("download: bad options are TypeError/RangeError", async () => {
   await assert.rejects(download(f.options({ destination: "" })), TypeError);
 });
 
+test("download: a maxWriteBytes that is not a positive integer is a RangeError", async () => {
+  const f = await fixture(10);
+  await assert.rejects(download(f.options({ maxWriteBytes: 0 })), /maxWriteBytes/);
+  await assert.rejects(download(f.options({ maxWriteBytes: 1.5 })), RangeError);
+});
+
 test("download: progress reports are monotonic and end at the total", async () => {
   const f = await fixture(500_000);
   const seen: number[] = [];

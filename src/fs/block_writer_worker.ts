@@ -38,7 +38,8 @@ function describe(error: unknown): { code?: string; name?: string; message: stri
 const scope = globalThis as unknown as WorkerScope;
 const hasherReady = createCrc64();
 let fd: number | null = null;
-let maxWriteBytes = 16384;
+// Set by the "open" request, which always comes first.
+let maxWriteBytes = 0;
 // Requests run in arrival order; the first ones wait for the hasher (the handler is installed
 // before anything is awaited, so no message arrives unhandled).
 let queue: Promise<void> = Promise.resolve();
