@@ -57,5 +57,12 @@ export type {
   WrittenBlock,
 } from "./src/fs/file_system.ts";
 export { defaultFileSystem } from "./src/fs/default_file_system.ts";
+export {
+  verifyFile,
+  type VerifyFileOptions,
+  type VerifyFileResult,
+} from "./src/verify/verify_file.ts";
+export { Crc64UnavailableError } from "./src/verify/crc64_unavailable_error.ts";
+export { fileNameFromSource, UnsafeFileNameError } from "./src/download/destination_path.ts";
 export { NodeFileSystem } from "./src/fs/node_file_system.ts";
 export { DenoFileSystem } from "./src/fs/deno_file_system.ts";

@@ -167,6 +167,15 @@ export class NullFileSystem implements FileSystem {
     this.#files.set(to, e);
     return Promise.resolve();
   }
+  link(existing: string, newPath: string): Promise<void> {
+    const e = this.#files.get(existing);
+    if (!e) return Promise.reject(new Error(`no such file: ${existing}`));
+    if (this.#files.has(newPath)) {
+      return Promise.reject(new FileSystemError("FS_EXISTS", "link", newPath));
+    }
+    this.#files.set(newPath, e);
+    return Promise.resolve();
+  }
   remove(path: string): Promise<void> {
     this.#files.delete(path);
     return Promise.resolve();

@@ -22,6 +22,7 @@ export type OssdlErrorCode =
   | "NETWORK_ERROR"
   | "RETRIES_EXHAUSTED"
   | "PROTOCOL_ERROR"
+  | "CRC64_UNAVAILABLE"
   | "ABORTED";
 
 /**
@@ -308,36 +309,43 @@ const FS_TEXT: Record<FileSystemErrorCode, [string, string]> = {
 };
 
 /**
- * Another live process is downloading to the same destination (it holds the download lock).
+ * Another live download holds the lock of the same destination (or checkpoint): another process on
+ * this machine, a process on another machine that shares the file system, or another download in
+ * this process. The message names the holder (process id and host) and the lock file.
  *
  * @example
  * ```ts
  * import { DownloadLockedError } from "./errors.ts";
- * const e = new DownloadLockedError("/data/big.iso.ossdl-lock", 4242);
- * console.log(e.code, e.pid); // DOWNLOAD_LOCKED 4242
+ * const e = new DownloadLockedError("/data/big.iso.ossdl-lock", 4242, "build-7");
+ * console.log(e.code, e.pid, e.host); // DOWNLOAD_LOCKED 4242 build-7
  * ```
  */
 export class DownloadLockedError extends OssdlError {
   /** The process that holds the lock. */
   readonly pid: number;
+  /** The host that process runs on; `""` when the lock does not say (older versions). */
+  readonly host: string;
   /** The lock file. */
   readonly lockPath: string;
 
   /**
-   * Make the error for a lock held by another process.
+   * Make the error for a lock held by another download.
    *
    * @param lockPath the lock file
    * @param pid the process holding it
+   * @param host the host that process runs on, `""` when unknown
    */
-  constructor(lockPath: string, pid: number) {
+  constructor(lockPath: string, pid: number, host = "") {
+    const who = host ? `process ${pid} on host ${host}` : `process ${pid}`;
     super(
       "DOWNLOAD_LOCKED",
-      `another download (process ${pid}) is writing to this destination; lock ${lockPath}`,
-      `wait for process ${pid} to finish or stop it, then run again; if no such download is ` +
-        `running, remove ${lockPath}`,
+      `another download (${who}) is writing to this destination; lock ${lockPath}`,
+      `wait for ${who} to finish or stop it, then run again; if that download is no longer ` +
+        `running (killed, or its machine is down), remove ${lockPath}`,
     );
     this.name = "DownloadLockedError";
     this.pid = pid;
+    this.host = host;
     this.lockPath = lockPath;
   }
 }

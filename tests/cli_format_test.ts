@@ -15,6 +15,8 @@ import { Reporter, summaryLine } from "../src/cli/reporter.ts";
 import { formatJournalStatus, journalStatus } from "../src/cli/journal_status.ts";
 import { UsageError } from "../src/cli/usage_error.ts";
 import { helpText } from "../src/cli/help_text.ts";
+import { Crc64UnavailableError } from "../src/verify/crc64_unavailable_error.ts";
+import { UnsafeFileNameError } from "../src/download/destination_path.ts";
 import {
   AbortedError,
   DownloadLockedError,
@@ -156,6 +158,71 @@ test("shellQuote and resumeCommand rebuild a runnable, masked command line", () 
   );
 });
 
+test("resumeCommand drops only --no-resume and keeps every other argument as given", () => {
+  const program = "ossdl";
+  const same = (args: string[]) => `${program} ${args.map(shellQuote).join(" ")}`;
+  // Options with values, attached or separate; short flags; options before the positionals.
+  const args = [
+    "-q",
+    "get",
+    "oss://b-1/dir/my file.bin",
+    "--part-size=16MiB",
+    "--concurrency",
+    "4",
+    "--checkpoint",
+    "/tmp/cp journal",
+    "--range=0-99",
+    "--idle-timeout",
+    "2.5",
+    "--connect-timeout=10",
+    "--version-id",
+    "CAEQ=",
+    "./out dir/",
+  ];
+  assert.equal(resumeCommand(program, args), same(args));
+  assert.equal(resumeCommand(program, ["--no-resume", ...args]), same(args));
+  assert.equal(
+    resumeCommand(program, [...args.slice(0, 4), "--no-resume", ...args.slice(4), "--no-resume"]),
+    same(args),
+  );
+  // The --no-resume=VALUE spelling is dropped too; a value that merely contains it is not.
+  assert.equal(resumeCommand(program, ["--no-resume=true", ...args]), same(args));
+  assert.equal(
+    resumeCommand(program, ["oss://b-1/k", "out", "--checkpoint=--no-resume"]),
+    "ossdl oss://b-1/k out --checkpoint=--no-resume",
+  );
+  assert.equal(
+    resumeCommand(program, ["oss://b-1/k", "out", "--no-resumes", "-no-resume"]),
+    "ossdl oss://b-1/k out --no-resumes -no-resume",
+  );
+  // After "--" everything is a positional: a destination named --no-resume is kept.
+  assert.equal(
+    resumeCommand(program, ["--no-resume", "oss://b-1/k", "--", "--no-resume"]),
+    "ossdl oss://b-1/k -- --no-resume",
+  );
+  // Secrets are masked inside any argument; other arguments are not touched.
+  assert.equal(
+    resumeCommand(program, [
+      "https://h/k?Signature=abc&OSSAccessKeyId=id",
+      "--json",
+      "--endpoint",
+      "http://127.0.0.1:9000",
+      "out",
+    ], ["sekrit"]),
+    "ossdl 'https://h/k?Signature=***&OSSAccessKeyId=***' --json --endpoint " +
+      "http://127.0.0.1:9000 out",
+  );
+});
+
+test("describeError: a refused file name is a usage error with its own hint", () => {
+  const report = describeError(new UnsafeFileNameError("../../x", 'contains "/"'));
+  assert.equal(report.exitCode, 2);
+  assert.equal(report.code, "USAGE");
+  assert.equal(report.message, 'cannot name a file after the source: "../../x" contains "/"');
+  assert.match(report.hint ?? "", /^give a file name as the destination/);
+  assert.equal(describeError(new TypeError("bad bucket")).hint, "run with --help to see the usage");
+});
+
 test("each error code maps to its documented exit code", () => {
   const service = (ossCode: string, status: number) =>
     new OssServiceError({ status, ossCode, ossMessage: "m", requestId: "R", ec: "" });
@@ -183,6 +250,9 @@ test("each error code maps to its documented exit code", () => {
   assert.equal(exitCodeFor(new RetriesExhaustedError(6, new Error("503"))), 8);
   assert.equal(exitCodeFor(new ProtocolError("bad range")), 9);
   assert.equal(exitCodeFor(new JournalDamagedError("bad")), 10);
+  assert.equal(exitCodeFor(new DownloadLockedError("/x.ossdl-lock", 42)), 11);
+  assert.equal(exitCodeFor(new Crc64UnavailableError("oss://b/k")), 13);
+  assert.equal(exitCodeFor(new UnsafeFileNameError("../x", 'contains "/"')), 2);
   assert.equal(exitCodeFor(new AbortedError()), 130);
   assert.equal(exitCodeFor(new TypeError("invalid bucket name")), 2);
   assert.equal(exitCodeFor(new RangeError("range end past the end")), 2);
@@ -225,6 +295,7 @@ const result = (over: Partial<DownloadResult> = {}): DownloadResult => ({
   versionId: null,
   resumed: false,
   bytesResumed: 0,
+  bytesReadBack: 0,
   bytesFetched: 64 * MiB,
   durationMs: 2000,
   verified: true,

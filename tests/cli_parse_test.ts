@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseSize } from "../src/cli/parse_size.ts";
 import { parseRange } from "../src/cli/parse_range.ts";
-import { parseCommand, parseConcurrency } from "../src/cli/parse_command.ts";
+import { parseCommand, parseConcurrency, parseSeconds } from "../src/cli/parse_command.ts";
 import { UsageError } from "../src/cli/usage_error.ts";
 import { main } from "../src/cli/main.ts";
 import { fakeIo } from "./cli_fake_io.ts";
@@ -74,6 +74,9 @@ test("parseCommand parses a full download command line", () => {
     "--json",
     "--path-style",
     "--debug",
+    "--connect-timeout",
+    "2.5",
+    "--idle-timeout=90",
   ]);
   assert.deepEqual(c, {
     kind: "get",
@@ -89,9 +92,62 @@ test("parseCommand parses a full download command line", () => {
     concurrency: 4,
     checkpoint: "cp.journal",
     resume: false,
+    connectTimeoutMs: 2500,
+    idleTimeoutMs: 90_000,
     output: "json",
     debug: true,
   });
+});
+
+test("parseSeconds: --connect-timeout and --idle-timeout take seconds > 0, decimals allowed", () => {
+  assert.equal(parseSeconds("30", "--connect-timeout"), 30_000);
+  assert.equal(parseSeconds("2.5", "--idle-timeout"), 2500);
+  assert.equal(parseSeconds(" 0.25 ", "--idle-timeout"), 250);
+  assert.equal(parseSeconds(".5", "--idle-timeout"), 500);
+  assert.equal(parseSeconds("1.", "--idle-timeout"), 1000);
+  assert.equal(parseSeconds("0.001", "--idle-timeout"), 1);
+  assert.equal(parseSeconds("0.0001", "--idle-timeout"), 1, "never rounds down to 0");
+  assert.equal(parseSeconds("2147483.647", "--idle-timeout"), 2 ** 31 - 1);
+  for (
+    const bad of [
+      "0",
+      "0.0",
+      "-1",
+      "",
+      " ",
+      "abc",
+      "1e3",
+      "30s",
+      "1,5",
+      "Infinity",
+      "NaN",
+      "2147484",
+    ]
+  ) {
+    assert.throws(
+      () => parseSeconds(bad, "--connect-timeout"),
+      (e: unknown) => {
+        assert.ok(e instanceof UsageError, bad);
+        assert.match(e.message, /^bad --connect-timeout /);
+        assert.match(e.hint, /number of seconds greater than 0, decimals allowed/);
+        return true;
+      },
+    );
+  }
+  const get = parseCommand(["oss://bucket/k", "out", "--idle-timeout", "0.5"]);
+  assert.equal(get.kind === "get" && get.idleTimeoutMs, 500);
+  assert.equal(get.kind === "get" && get.connectTimeoutMs, undefined);
+  assert.throws(
+    () => parseCommand(["oss://bucket/k", "out", "--connect-timeout", "0"]),
+    /bad --connect-timeout "0"/,
+  );
+  assert.throws(
+    () => parseCommand(["oss://bucket/k", "out", "--idle-timeout"]),
+    /argument missing/,
+  );
+  assert.throws(() => parseCommand(["oss://bucket/k", "out", "--idle-timeout="]), /needs a value/);
+  // Timeouts belong to get: verify and demo refuse them.
+  assert.throws(() => parseCommand(["verify", "oss://bucket/k", "f", "--idle-timeout", "1"]));
 });
 
 test("parseCommand: get is optional, defaults apply, options may come first", () => {
@@ -237,8 +293,11 @@ test("main: --help lists every option with its default, and the exit codes", asy
       "--json",
       "--path-style",
       "--debug",
+      "--connect-timeout",
+      "--idle-timeout",
       "--help",
       "--version",
+      "verify",
       "serve",
       "crc64",
       "status",
@@ -251,7 +310,10 @@ test("main: --help lists every option with its default, and the exit codes", asy
   assert.match(help, /--concurrency N .*\(default: 8\)/);
   assert.match(help, /\(default: v4\)/);
   assert.match(help, /8M = 8MB = 8MiB = 8388608/);
-  for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 130, 143]) {
+  assert.match(help, /--connect-timeout SECONDS .*\n.*\(decimals allowed; default: 30\)/);
+  assert.match(help, /--idle-timeout SECONDS .*\n.*\(decimals allowed; default: 60\)/);
+  assert.match(help, /missing directories are created/);
+  for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 130, 143]) {
     assert.match(help, new RegExp(`^ +${code}  \\S`, "m"), `exit code ${code}`);
   }
 });

@@ -7,10 +7,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { download } from "../src/download/download.ts";
-import { crc64 } from "../src/crc64/crc64.ts";
 import { MemoryFileSystem, SimulatedCrash } from "../src/fs/memory_file_system.ts";
-import { replayJournal } from "../src/journal/journal.ts";
-import { DEST, fixture, sameBytes } from "./_engine_fixture.ts";
+import { checkedJournaledBytes, DEST, fixture, sameBytes } from "./_engine_fixture.ts";
 
 const PARTIAL = DEST + ".ossdl-part";
 const JOURNAL = DEST + ".ossdl-journal";
@@ -23,26 +21,6 @@ const TUNING = {
   concurrency: 3,
   journalCompactBytes: 600,
 };
-
-/** Bytes the durable journal covers, after checking that each claim is durably on disk. */
-async function checkedJournaledBytes(fs: MemoryFileSystem): Promise<number> {
-  const journal = fs.readDurable(JOURNAL);
-  if (!journal) return 0;
-  // A crash may tear the last record, never damage the journal: replay must succeed.
-  const replay = await replayJournal(journal);
-  // After the final rename the data lives at the destination until the journal is removed.
-  const data = fs.readDurable(PARTIAL) ?? fs.readDurable(DEST);
-  let covered = 0;
-  for (const s of replay.segments) {
-    assert.ok(data, "the journal claims bytes but the partial file is not durable");
-    const origin = replay.header.rangeStart;
-    const bytes = data.subarray(s.start - origin, s.end - origin);
-    assert.equal(bytes.length, s.end - s.start, "a claim reaches past the durable data");
-    assert.equal(await crc64(bytes), s.crc64, `segment [${s.start}, ${s.end}) is not durable`);
-    covered += s.end - s.start;
-  }
-  return covered;
-}
 
 async function crashEverywhere(mode: "torn" | "lost" | "kept", seed: number) {
   const f = await fixture(SIZE, seed);

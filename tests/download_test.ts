@@ -3,14 +3,14 @@ import assert from "node:assert/strict";
 import { download } from "../src/download/download.ts";
 import { crc64 } from "../src/crc64/crc64.ts";
 import {
-  AbortedError,
   DownloadLockedError,
   FileSystemError,
   IntegrityError,
   ObjectChangedError,
   OssServiceError,
 } from "../src/errors.ts";
-import { DEST, fixture, sameBytes, testBytes } from "./_engine_fixture.ts";
+import { MemoryFileSystem } from "../src/fs/memory_file_system.ts";
+import { DEST, fixture, interruptedFixture, sameBytes, testBytes } from "./_engine_fixture.ts";
 
 const PARTIAL = DEST + ".ossdl-part";
 const JOURNAL = DEST + ".ossdl-journal";
@@ -171,27 +171,9 @@ test("download: a server that ignores Range is read with one stream, never at an
   }
 });
 
-async function interrupted(size: number, fraction: number) {
-  const f = await fixture(size);
-  const controller = new AbortController();
-  await assert.rejects(
-    download(f.options({
-      signal: controller.signal,
-      onProgress: (p) => {
-        if (p.bytesDone >= size * fraction) controller.abort();
-      },
-      progressIntervalMs: 0,
-    })),
-    AbortedError,
-  );
-  assert.equal(f.fs.exists(DEST), false);
-  assert.ok(f.fs.exists(JOURNAL));
-  return f;
-}
-
 test("download: an aborted download resumes from its durable bytes", async () => {
   const size = 1_000_000;
-  const f = await interrupted(size, 0.5);
+  const f = await interruptedFixture(size, 0.5);
   const result = await download(f.options());
   assert.ok(sameBytes(f.fs.readLive(DEST), f.object));
   assert.equal(result.resumed, true);
@@ -202,7 +184,7 @@ test("download: an aborted download resumes from its durable bytes", async () =>
 
 test("download: resume after a power cut re-fetches only what was not journaled", async () => {
   const size = 1_000_000;
-  const f = await interrupted(size, 0.6);
+  const f = await interruptedFixture(size, 0.6);
   const fs = f.fs.restart();
   const result = await download(f.options({ fs }));
   assert.ok(sameBytes(fs.readLive(DEST), f.object));
@@ -211,7 +193,7 @@ test("download: resume after a power cut re-fetches only what was not journaled"
 });
 
 test("download: the object changing between runs discards the partial data and says so", async () => {
-  const f = await interrupted(600_000, 0.5);
+  const f = await interruptedFixture(600_000, 0.5);
   const next = testBytes(500_000, 42);
   await f.emulator.put("bucket", "dir/object.bin", next);
   const notices: string[] = [];
@@ -222,7 +204,7 @@ test("download: the object changing between runs discards the partial data and s
 });
 
 test("download: a journal damaged in the middle is not trusted", async () => {
-  const f = await interrupted(800_000, 0.7);
+  const f = await interruptedFixture(800_000, 0.7);
   const journal = f.fs.readLive(JOURNAL)!;
   const damaged = journal.slice();
   damaged[Math.floor(damaged.length / 2)] ^= 0xff;
@@ -235,7 +217,7 @@ test("download: a journal damaged in the middle is not trusted", async () => {
 });
 
 test("download: a truncated journal (torn tail) still resumes", async () => {
-  const f = await interrupted(800_000, 0.7);
+  const f = await interruptedFixture(800_000, 0.7);
   const journal = f.fs.readLive(JOURNAL)!;
   f.fs.writeDurable(JOURNAL, journal.slice(0, journal.length - 3));
   const notices: string[] = [];
@@ -246,7 +228,7 @@ test("download: a truncated journal (torn tail) still resumes", async () => {
 });
 
 test("download: a journal from another object is not used", async () => {
-  const a = await interrupted(700_000, 0.5);
+  const a = await interruptedFixture(700_000, 0.5);
   const journal = a.fs.readLive(JOURNAL)!;
   const b = await fixture(700_000, 5);
   await b.emulator.put("bucket", "other.bin", b.object);
@@ -370,9 +352,16 @@ test("download: a key that mentions security-token downloads fine in parts", asy
 
 test("download: a failure creating the journal leaves no partial file", async () => {
   const f = await fixture(300_000);
-  f.fs.mkdirDurable("/data/out.bin.ossdl-journal.tmp"); // a directory where the journal goes
-  await assert.rejects(download(f.options()));
-  assert.equal(f.fs.exists(PARTIAL), false);
+  const fs = new MemoryFileSystem({
+    onOperation: (o) => {
+      if (o.op === "open" && o.path.endsWith(".ossdl-journal.tmp")) {
+        throw new FileSystemError("FS_PERMISSION", "open", o.path);
+      }
+    },
+  });
+  fs.mkdirDurable("/data");
+  await assert.rejects(download(f.options({ fs })), FileSystemError);
+  assert.equal(fs.exists(PARTIAL), false);
 });
 
 test("download: a version id with an http(s) URL is refused, not ignored", async () => {
@@ -386,7 +375,7 @@ test("download: a version id with an http(s) URL is refused, not ignored", async
 const LOCK = DEST + ".ossdl-lock";
 
 test("download: a destination locked by a live process is refused, and nothing is touched", async () => {
-  const f = await interrupted(400_000, 0.5);
+  const f = await interruptedFixture(400_000, 0.5);
   const journalBefore = f.fs.readLive(JOURNAL);
   f.fs.writeDurable(LOCK, new TextEncoder().encode('{"pid":1}\n')); // pid 1 is always alive
   await assert.rejects(download(f.options()), (e: unknown) => {
@@ -401,7 +390,7 @@ test("download: a destination locked by a live process is refused, and nothing i
 });
 
 test("download: a stale lock (its process is gone) is taken over and released", async () => {
-  const f = await interrupted(400_000, 0.5);
+  const f = await interruptedFixture(400_000, 0.5);
   f.fs.writeDurable(LOCK, new TextEncoder().encode('{"pid":999999999}\n'));
   const result = await download(f.options());
   assert.ok(sameBytes(f.fs.readLive(DEST), f.object));

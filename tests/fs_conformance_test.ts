@@ -231,6 +231,54 @@ function conformance(name: string, make: () => Promise<Subject>): void {
       assert.equal(dec.decode(await fs.readFile(p)), "mine");
     }));
 
+  test(`${name}: link gives a file a second name; both names show the same file`, () =>
+    withSubject(make, async (s) => {
+      const { fs } = s;
+      const a = join(s.root, "a");
+      const b = join(s.root, "b");
+      const f = await fs.open(a, { exclusive: true });
+      await f.write(enc.encode("record"), 0);
+      await f.close();
+      await fs.link(a, b);
+      assert.equal(dec.decode(await fs.readFile(b)), "record");
+      assert.deepEqual(await fs.stat(b), { size: 6, isFile: true, isDirectory: false });
+      const g = await fs.open(b);
+      await g.write(enc.encode("R"), 0); // one file: a write through one name shows in the other
+      await g.close();
+      assert.equal(dec.decode(await fs.readFile(a)), "Record");
+      await fs.remove(a);
+      assert.equal(await fs.stat(a), null);
+      assert.equal(dec.decode(await fs.readFile(b)), "Record");
+      await rejectsWith(fs.link(a, join(s.root, "c")), "FS_NOT_FOUND", s, a);
+      await rejectsWith(fs.link(b, join(s.root, "no", "c")), "FS_NOT_FOUND", s);
+    }));
+
+  test(`${name}: link onto an existing path fails with FS_EXISTS and leaves it unchanged`, () =>
+    withSubject(make, async (s) => {
+      const { fs } = s;
+      const a = join(s.root, "new");
+      const b = join(s.root, "taken");
+      for (const [p, text] of [[a, "new"], [b, "old contents"]]) {
+        const f = await fs.open(p, { create: true });
+        await f.write(enc.encode(text), 0);
+        await f.close();
+      }
+      await rejectsWith(fs.link(a, b), "FS_EXISTS", s, b);
+      assert.equal(dec.decode(await fs.readFile(b)), "old contents");
+      assert.equal(dec.decode(await fs.readFile(a)), "new");
+      await fs.mkdir(join(s.root, "d"));
+      await rejectsWith(fs.link(a, join(s.root, "d")), "FS_EXISTS", s);
+      assert.equal((await fs.stat(join(s.root, "d")))?.isDirectory, true);
+      // Many links to one name at once: exactly one succeeds.
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, () => fs.link(a, join(s.root, "once"))),
+      );
+      assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
+      for (const r of results) {
+        if (r.status === "rejected") assert.equal((r.reason as FileSystemError).code, "FS_EXISTS");
+      }
+    }));
+
   test(`${name}: mkdir creates parents and accepts existing directories`, () =>
     withSubject(make, async (s) => {
       const { fs } = s;

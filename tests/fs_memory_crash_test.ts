@@ -2,6 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FileSystemError } from "../src/errors.ts";
+import { crc64 } from "../src/crc64/crc64.ts";
+import type { BlockWriter } from "../src/fs/file_system.ts";
 import {
   MemoryFileSystem,
   type MemoryOperation,
@@ -141,6 +143,42 @@ test("a rename across directories is durable per directory", async () => {
   await fs.syncDir("/e"); // the new name is durable, the removal of the old one is not
   fs.crash();
   assert.deepEqual(fs.listFiles(), ["/d/f", "/e/f"]);
+});
+
+test("an un-synced link disappears at a crash; after syncDir both names stay", async () => {
+  const fs = withDir();
+  fs.writeDurable("/d/tmp", enc.encode("record"));
+  await fs.link("/d/tmp", "/d/lock");
+  assert.equal(await text(fs, "/d/lock"), "record");
+  assert.equal(fs.existsDurable("/d/lock"), false);
+  fs.crash();
+  assert.equal(await fs.stat("/d/lock"), null);
+  assert.equal(await text(fs, "/d/tmp"), "record");
+  await fs.link("/d/tmp", "/d/lock");
+  await fs.syncDir("/d");
+  fs.crash();
+  assert.equal(await text(fs, "/d/lock"), "record");
+  assert.equal(await text(fs, "/d/tmp"), "record");
+  // One inode: un-synced data written through one name is lost (or kept) under both.
+  const f = await fs.open("/d/lock");
+  await f.write(enc.encode("R"), 0);
+  assert.equal(await text(fs, "/d/tmp"), "Record");
+  fs.crash({ unsynced: "lost" });
+  assert.equal(await text(fs, "/d/tmp"), "record");
+  assert.equal(await text(fs, "/d/lock"), "record");
+});
+
+test("link is counted and logged like rename, and crashAt a link leaves no new name", async () => {
+  const fs = withDir();
+  fs.writeDurable("/d/a", enc.encode("a"));
+  await fs.link("/d/a", "/d/b");
+  assert.deepEqual(fs.operations.at(-1), { index: 1, op: "link", path: "/d/a", to: "/d/b" });
+  fs.crashAt = fs.operationCount + 1;
+  await assert.rejects(fs.link("/d/a", "/d/c"), SimulatedCrash);
+  assert.equal(fs.exists("/d/c"), false);
+  fs.crash();
+  assert.deepEqual(fs.listFiles(), ["/d/a"]);
+  await rejectsCode(fs.link("/d/a", "/d/a"), "FS_EXISTS");
 });
 
 test("an un-synced remove comes back", async () => {
@@ -356,4 +394,236 @@ test("paths are normalized; inspection helpers are not counted", async () => {
   await fs.remove("/data/sub/f");
   await fs.remove("/data/sub");
   assert.equal(await fs.stat("/data/sub"), null);
+});
+
+// ---- The async block writer (a model of the worker writer) ----
+
+/** A file system (with the default, async block writer) and a durable file /d/f of `size` zeros. */
+async function withWriter(
+  options: ConstructorParameters<typeof MemoryFileSystem>[0] = {},
+  size = 16,
+  writerOptions: { maxWriteBytes?: number } = {},
+): Promise<{ fs: MemoryFileSystem; writer: BlockWriter }> {
+  const fs = withDir(options);
+  fs.writeDurable("/d/f", new Uint8Array(size));
+  const writer = await fs.openBlockWriter("/d/f", writerOptions);
+  assert.ok(writer, "no block writer");
+  return { fs, writer };
+}
+
+test("openBlockWriter: async by default; null with blockWriter none or a file it cannot write", async () => {
+  const plain = withDir({ blockWriter: "none" });
+  plain.writeDurable("/d/f", new Uint8Array(4));
+  assert.equal(await plain.openBlockWriter("/d/f"), null);
+  const fs = withDir({ readOnly: ["/d/ro"] });
+  fs.writeDurable("/d/f", new Uint8Array(4));
+  const writer = await fs.openBlockWriter("/d/f");
+  assert.ok(writer);
+  await writer.close();
+  fs.writeDurable("/d/ro/f", new Uint8Array(4));
+  assert.equal(await fs.openBlockWriter("/d/missing"), null);
+  assert.equal(await fs.openBlockWriter("/d/ro/f"), null);
+  await assert.rejects(fs.openBlockWriter("/d/ro/f", { maxWriteBytes: 0 }), RangeError);
+  assert.throws(() => new MemoryFileSystem({ blockWriter: "sync" as "async" }), TypeError);
+  assert.equal(fs.operationCount, 0); // opening a writer is not counted
+});
+
+test("async block writer: a write lands after the call, is counted then, and hashes what landed", async () => {
+  const { fs, writer } = await withWriter({ seed: 3 });
+  const block = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 99]);
+  const written = writer.write(block, 8, 4);
+  assert.deepEqual(fs.readLive("/d/f"), new Uint8Array(16)); // not landed yet
+  assert.equal(fs.operationCount, 0);
+  await fs.mkdir("/d/x"); // called after the write, counted before it lands
+  const { crc64: crc, block: back } = await written;
+  assert.equal(back, block);
+  assert.equal(crc, await crc64(block.subarray(0, 8)));
+  assert.deepEqual([...fs.readLive("/d/f")!.subarray(4, 12)], [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(fs.operations.map((o) => `${o.op} ${o.path} ${o.offset ?? ""}`), [
+    "mkdir /d/x ",
+    "write /d/f 4",
+  ]);
+  await writer.close();
+});
+
+test("async block writer: blocks land in a seeded-random order, the same for the same seed", async () => {
+  const orders = new Set<string>();
+  for (let seed = 1; seed <= 10; seed++) {
+    const runs: string[] = [];
+    for (let again = 0; again < 2; again++) {
+      const { fs, writer } = await withWriter({ seed }, 32);
+      await Promise.all(
+        Array.from({ length: 8 }, (_, i) => writer.write(new Uint8Array(4).fill(i + 1), 4, i * 4)),
+      );
+      await writer.close();
+      runs.push(fs.operations.map((o) => o.offset! / 4).join(""));
+      assert.deepEqual(
+        [...fs.readLive("/d/f")!],
+        Array.from({ length: 32 }, (_, i) => (i >> 2) + 1),
+      );
+    }
+    assert.equal(runs[0], runs[1], `seed ${seed} is not deterministic`);
+    orders.add(runs[0]);
+  }
+  assert.ok(orders.size > 5, `orders: ${[...orders]}`);
+  assert.ok([...orders].some((o) => o !== "01234567"));
+});
+
+test("async block writer: pieces of maxWriteBytes; a crash at one stops the block there", async () => {
+  const { fs, writer } = await withWriter({}, 16, { maxWriteBytes: 4 });
+  await writer.write(new Uint8Array(10).fill(7), 10, 2);
+  assert.deepEqual(fs.operations.map((o) => `${o.offset}+${o.length}`), ["2+4", "6+4", "10+2"]);
+  fs.crashAt = fs.operationCount + 2;
+  await assert.rejects(writer.write(new Uint8Array(10).fill(9), 10, 2), (e: unknown) => {
+    assert.ok(e instanceof SimulatedCrash);
+    assert.equal(e.operation?.op, "write");
+    return true;
+  });
+  assert.equal(fs.halted, true);
+  // The first piece landed, the second was the crash, the third was never written.
+  assert.deepEqual(
+    [...fs.readLive("/d/f")!],
+    [0, 0, 9, 9, 9, 9, 7, 7, 7, 7, 7, 7, 0, 0, 0, 0],
+  );
+  await writer.close();
+});
+
+test("async block writer: a write not landed at a crash is lost, even when only the process dies", async () => {
+  for (const processOnly of [false, true]) {
+    const { fs, writer } = await withWriter();
+    const written = writer.write(new Uint8Array(4).fill(5), 4, 0);
+    fs.crash({ unsynced: "kept", processOnly });
+    await assert.rejects(written, SimulatedCrash);
+    assert.deepEqual(fs.readLive("/d/f"), new Uint8Array(16));
+    assert.equal(fs.operationCount, 0);
+    await writer.close();
+    // The writer's handle died with the crash.
+    await assert.rejects(writer.write(new Uint8Array(1), 1, 0));
+  }
+});
+
+test("async block writer: a datasync before a write landed does not make it durable", async () => {
+  const { fs, writer } = await withWriter({ seed: 5 });
+  const file = await fs.open("/d/f");
+  const early = writer.write(new Uint8Array(4).fill(1), 4, 0);
+  await file.datasync(); // the write is still in flight: the bug the model exists to catch
+  await early;
+  assert.deepEqual([...fs.readLive("/d/f")!.subarray(0, 4)], [1, 1, 1, 1]);
+  assert.deepEqual([...fs.readDurable("/d/f")!.subarray(0, 4)], [0, 0, 0, 0]);
+  await writer.write(new Uint8Array(4).fill(2), 4, 8);
+  await file.datasync(); // another handle of the same file syncs what landed
+  assert.deepEqual(
+    [...fs.readDurable("/d/f")!.subarray(0, 12)],
+    [1, 1, 1, 1, 0, 0, 0, 0, 2, 2, 2, 2],
+  );
+  await writer.close();
+  await file.close();
+});
+
+test("async block writer: the block is read when it lands, so it belongs to the writer until then", async () => {
+  const { fs, writer } = await withWriter();
+  const block = new Uint8Array(4).fill(1);
+  const written = writer.write(block, 4, 0);
+  block.fill(2); // too early: the writer owns the block until the promise settles
+  const { crc64: crc } = await written;
+  assert.deepEqual([...fs.readLive("/d/f")!.subarray(0, 4)], [2, 2, 2, 2]);
+  assert.equal(crc, await crc64(new Uint8Array(4).fill(2)));
+  await writer.close();
+});
+
+test("async block writer: close() waits for pending writes; writes after it fail", async () => {
+  const { fs, writer } = await withWriter({ seed: 9 }, 64);
+  const opened = fs.openFiles;
+  const writes = Array.from(
+    { length: 6 },
+    (_, i) => writer.write(new Uint8Array(8).fill(i), 8, i * 8),
+  );
+  await writer.close();
+  assert.equal(fs.operationCount, 6);
+  assert.equal(fs.openFiles, opened - 1);
+  await Promise.all(writes);
+  await rejectsCode(writer.write(new Uint8Array(1), 1, 0), "FS_ERROR");
+  await writer.close(); // idempotent
+});
+
+test("async block writer: faults hit when the write lands (disk full, onOperation)", async () => {
+  const { fs, writer } = await withWriter({ capacity: 20 }, 16);
+  await writer.write(new Uint8Array(16), 16, 0); // allocates 16 of 20
+  await rejectsCode(writer.write(new Uint8Array(8), 8, 16), "FS_NO_SPACE");
+  fs.capacity = Infinity;
+  let failing = true;
+  const { fs: fs2, writer: w2 } = await withWriter({
+    onOperation: (o) => {
+      if (failing && o.op === "write") throw new FileSystemError("FS_ERROR", "write", o.path);
+    },
+  });
+  await rejectsCode(w2.write(new Uint8Array(4).fill(1), 4, 0), "FS_ERROR");
+  failing = false;
+  await w2.write(new Uint8Array(4).fill(2), 4, 0);
+  assert.deepEqual([...fs2.readLive("/d/f")!.subarray(0, 4)], [2, 2, 2, 2]);
+  await Promise.all([writer.close(), w2.close()]);
+});
+
+// ---- A failing datasync (writeback error) ----
+
+test("failDatasyncAt: the n-th datasync fails as after a writeback error; retrying does not help", async () => {
+  const outcomes = new Set<string>();
+  for (let seed = 1; seed <= 60; seed++) {
+    const fs = withDir({ seed, failDatasyncAt: 2 });
+    fs.writeDurable("/d/f", enc.encode("AAAAAAAA"));
+    const f = await fs.open("/d/f");
+    await f.write(enc.encode("BB"), 1);
+    await f.datasync(); // the first one works
+    await f.write(enc.encode("CCCC"), 4);
+    await f.truncate(10);
+    await assert.rejects(f.datasync(), (e: unknown) => {
+      assert.ok(e instanceof FileSystemError);
+      assert.equal(e.code, "FS_ERROR");
+      assert.equal(e.operation, "datasync");
+      return true;
+    });
+    assert.equal(fs.failDatasyncAt, undefined); // one shot
+    const after = fs.readLive("/d/f")!;
+    assert.deepEqual(after, fs.readDurable("/d/f"), "the live image is what reached the disk");
+    const s = dec.decode(after.subarray(0, 8));
+    // Each un-synced operation reached the disk whole, not at all, or (a write) in part.
+    assert.match(s, /^ABBA(C{0,4})A*$/);
+    assert.ok(after.length === 8 || after.length === 10, `size ${after.length}`);
+    outcomes.add(s === "ABBACCCC" ? "kept" : s === "ABBAAAAA" ? "dropped" : "torn");
+    // A later datasync succeeds but brings nothing back.
+    await f.datasync();
+    assert.equal(fs.datasyncCount, 3);
+    fs.crash({ unsynced: "lost" });
+    assert.deepEqual(await fs.readFile("/d/f"), after);
+  }
+  assert.deepEqual([...outcomes].sort(), ["dropped", "kept", "torn"]);
+});
+
+test("a datasync failed by onOperation is a writeback error of that file only", async () => {
+  let dropped = false;
+  for (let seed = 1; seed <= 20 && !dropped; seed++) {
+    const { fs, writer } = await withWriter({
+      seed,
+      onOperation: (o) => {
+        if (o.op === "datasync" && o.path === "/d/f") {
+          throw new FileSystemError("FS_ERROR", "datasync", o.path);
+        }
+      },
+    });
+    fs.writeDurable("/d/g", enc.encode("gggg"));
+    const g = await fs.open("/d/g");
+    await g.write(enc.encode("GG"), 0);
+    // A block written by the writer (another handle) is lost or kept by the failed writeback too.
+    await writer.write(new Uint8Array(8).fill(1), 8, 0);
+    const f = await fs.open("/d/f");
+    await rejectsCode(f.datasync(), "FS_ERROR");
+    assert.deepEqual(fs.readLive("/d/f"), fs.readDurable("/d/f"));
+    dropped = fs.readLive("/d/f")![0] === 0;
+    // The other file keeps its pending write and syncs it.
+    assert.equal(dec.decode(fs.readLive("/d/g")!), "GGgg");
+    await g.datasync();
+    assert.equal(dec.decode(fs.readDurable("/d/g")!), "GGgg");
+    await writer.close();
+  }
+  assert.ok(dropped, "no seed dropped the block");
 });

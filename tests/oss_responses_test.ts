@@ -8,6 +8,7 @@ import {
   ProtocolError,
 } from "../src/errors.ts";
 import { parseContentRange } from "../src/oss/content_range.ts";
+import { toReadResponse } from "../src/oss/read_response.ts";
 import { networkFailure, typedBody } from "../src/oss/network_failure.ts";
 import { decodeErrHeader, errorFromResponse, parseErrorXml } from "../src/oss/parse_error.ts";
 import { redactUrls } from "../src/oss/redact.ts";
@@ -193,4 +194,39 @@ test("typedBody passes bytes through and turns read failures into NetworkError",
   const src = new ReadableStream<Uint8Array>({ cancel: () => void (cancelled = true) });
   await typedBody(src).cancel();
   assert.ok(cancelled);
+});
+
+test("toReadResponse: objectSize given, a 206 whose Content-Range total differs → ObjectChangedError", async () => {
+  const answer = (total: number) =>
+    new Response("abc", {
+      status: 206,
+      headers: { "content-range": `bytes 5-7/${total}`, "content-length": "3" },
+    });
+  const r = await toReadResponse(answer(10), { start: 5, end: 8, etag: null, objectSize: 10 });
+  assert.equal(r.ranged, true);
+  await r.body.cancel();
+  await assert.rejects(
+    toReadResponse(answer(11), { start: 5, end: 8, etag: null, objectSize: 10 }),
+    (e: unknown) => e instanceof ObjectChangedError && /11 bytes instead of 10/.test(e.message),
+  );
+  // Without objectSize the total is not compared.
+  await (await toReadResponse(answer(11), { start: 5, end: 8, etag: null })).body.cancel();
+  // An unknown total (`*`) cannot be compared.
+  const star = new Response("abc", { status: 206, headers: { "content-range": "bytes 5-7/*" } });
+  await (await toReadResponse(star, { start: 5, end: 8, etag: null, objectSize: 10 })).body
+    .cancel();
+  // A whole-object 200 of another length, and a 416 showing another size, too.
+  const whole = new Response("abcdefghijk", { status: 200, headers: { "content-length": "11" } });
+  await assert.rejects(
+    toReadResponse(whole, { start: 0, end: 10, etag: null, whole: true, objectSize: 10 }),
+    ObjectChangedError,
+  );
+  const shrunk = new Response("<Error/>", {
+    status: 416,
+    headers: { "content-range": "bytes */4" },
+  });
+  await assert.rejects(
+    toReadResponse(shrunk, { start: 5, end: 8, etag: null, objectSize: 10 }),
+    (e: unknown) => e instanceof ObjectChangedError && /4 bytes instead of 10/.test(e.message),
+  );
 });

@@ -4,15 +4,11 @@
  *
  * @module
  */
-import { createCrc64 } from "../crc64/crc64.ts";
-import { FileSystemError } from "../errors.ts";
-import { defaultFileSystem } from "../fs/default_file_system.ts";
 import type { FileSystem } from "../fs/file_system.ts";
-
-const CHUNK = 4 * 1024 * 1024;
+import { fileCrc64 as hashFile } from "../verify/file_crc64.ts";
 
 /**
- * The CRC-64/XZ of a whole file, read in 4 MiB chunks.
+ * The CRC-64/XZ of a whole file, read in large chunks (see `fileCrc64` in `src/verify`).
  *
  * @throws {FileSystemError} when the file cannot be read (or is a directory)
  *
@@ -23,24 +19,7 @@ const CHUNK = 4 * 1024 * 1024;
  * ```
  */
 export async function fileCrc64(path: string, fs?: FileSystem): Promise<bigint> {
-  const files = fs ?? await defaultFileSystem();
-  const info = await files.stat(path);
-  if (info === null) throw new FileSystemError("FS_NOT_FOUND", "read", path);
-  if (info.isDirectory) throw new FileSystemError("FS_ERROR", "read (a directory)", path);
-  const file = await files.open(path, { readOnly: true });
-  try {
-    const hasher = await createCrc64();
-    const buffer = new Uint8Array(CHUNK);
-    for (let offset = 0;;) {
-      const n = await file.read(buffer, offset);
-      if (n === 0) break;
-      hasher.update(buffer.subarray(0, n));
-      offset += n;
-    }
-    return hasher.digest();
-  } finally {
-    await file.close();
-  }
+  return (await hashFile(path, { fs })).crc64;
 }
 
 /**

@@ -21,9 +21,12 @@ export const EXIT = {
   NOT_FOUND: 4,
   /** The object changed on the server during the download. */
   OBJECT_CHANGED: 5,
-  /** The CRC-64 of the bytes did not match the server's. */
+  /**
+   * The CRC-64 of the bytes did not match the server's (`verify`: the file's size or CRC-64 differs
+   * from the object's).
+   */
   INTEGRITY: 6,
-  /** A file-system error: disk full, permission denied, missing directory. */
+  /** A file-system error: disk full, permission denied, a missing file (`verify`, `status`). */
   FILE_SYSTEM: 7,
   /** The network failed, or retries ran out. */
   NETWORK: 8,
@@ -33,6 +36,9 @@ export const EXIT = {
   JOURNAL: 10,
   /** Another live process is downloading to the same destination. */
   LOCKED: 11,
+  /** `verify` cannot check the file: the server gives no CRC-64 for the object (12 is kept for
+   * a prefix download with failed objects). */
+  UNVERIFIABLE: 13,
   /**
    * Interrupted by SIGINT (Ctrl-C); run again to resume. Also the code of an `ABORTED` error that
    * no signal explains (an abort from a caller's own `AbortSignal`): 130 is the conventional
@@ -52,12 +58,16 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
   [EXIT.SERVICE, "OSS service error (AccessDenied, SignatureDoesNotMatch, expired URL, ...)"],
   [EXIT.NOT_FOUND, "not found: NoSuchKey, NoSuchBucket, NoSuchVersion or HTTP 404"],
   [EXIT.OBJECT_CHANGED, "the object changed on the server during the download"],
-  [EXIT.INTEGRITY, "CRC-64 mismatch: the data was corrupted, nothing was kept"],
-  [EXIT.FILE_SYSTEM, "file-system error (disk full, permission denied, no such directory)"],
+  [
+    EXIT.INTEGRITY,
+    "CRC-64 mismatch: the data was corrupted, nothing was kept (verify: the file differs)",
+  ],
+  [EXIT.FILE_SYSTEM, "file-system error (disk full, permission denied, a missing file)"],
   [EXIT.NETWORK, "network error, or retries exhausted"],
   [EXIT.PROTOCOL, "the server broke the protocol (not OSS-like)"],
   [EXIT.JOURNAL, "the checkpoint journal is damaged (status)"],
   [EXIT.LOCKED, "another ossdl process is downloading to the same destination"],
+  [EXIT.UNVERIFIABLE, "verify: the server gives no CRC-64 for the object, nothing to compare"],
   [EXIT.SIGINT, "interrupted by SIGINT (Ctrl-C); run the same command to resume"],
   [EXIT.SIGTERM, "interrupted by SIGTERM; run the same command to resume"],
 ];
@@ -106,6 +116,8 @@ export function exitCodeFor(error: unknown): number {
         return EXIT.PROTOCOL;
       case "DOWNLOAD_LOCKED":
         return EXIT.LOCKED;
+      case "CRC64_UNAVAILABLE":
+        return EXIT.UNVERIFIABLE;
       case "ABORTED":
         // runDownload maps its own interruptions to 130 (SIGINT) or 143 (SIGTERM) before an error
         // gets here; any other abort (a caller's AbortSignal) is reported as interrupted: 130.
@@ -171,7 +183,12 @@ export function describeError(error: unknown, context: ErrorContext = {}): Error
     return { exitCode, code: error.code, message, hint: oneLine(hint) };
   }
   if (exitCode === EXIT.USAGE) {
-    return { exitCode, code: "USAGE", message, hint: "run with --help to see the usage" };
+    // A TypeError may say what to do (UnsafeFileNameError: "give a file name as the destination").
+    const own = (error as { hint?: unknown }).hint;
+    const hint = typeof own === "string" && own !== ""
+      ? oneLine(own)
+      : "run with --help to see the usage";
+    return { exitCode, code: "USAGE", message, hint };
   }
   const name = error instanceof Error ? `${error.name}: ` : "";
   return {

@@ -3,10 +3,38 @@
  *
  * @module
  */
+import { resolveDownloadPaths } from "../download/destination_path.ts";
+import { defaultFileSystem } from "../fs/default_file_system.ts";
+import type { FileSystem } from "../fs/file_system.ts";
 import type { CliIo } from "./cli_io.ts";
 import type { GetCommand } from "./parse_command.ts";
 import { runDownload } from "./run_download.ts";
-import { resumeCommand } from "./shell_quote.ts";
+import { resumeCommand, shellQuote } from "./shell_quote.ts";
+
+/**
+ * The command that shows what an interrupted download saved: `status` of the file the download
+ * writes (inside the destination when that is a directory), or of the `--checkpoint` journal.
+ * `null` when the file cannot be named (the download itself then fails with the reason).
+ *
+ * @example
+ * ```ts ignore
+ * import { statusCommandFor } from "./get_command.ts";
+ * await statusCommandFor("ossdl", command); // "ossdl status downloads/file.zip"
+ * ```
+ */
+export async function statusCommandFor(
+  program: string,
+  command: GetCommand,
+  fs?: FileSystem,
+): Promise<string | null> {
+  try {
+    const files = fs ?? await defaultFileSystem();
+    const paths = await resolveDownloadPaths(files, command.destination, command.source);
+    return `${program} status ${shellQuote(command.checkpoint ?? paths.destination)}`;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Runs the download command and returns the exit code.
@@ -27,6 +55,7 @@ export async function runGet(command: GetCommand, io: CliIo): Promise<number> {
     output: command.output,
     debug: command.debug,
     resumeCommand: resumeCommand(io.program, io.args),
+    statusCommand: await statusCommandFor(io.program, command),
     options: {
       source: command.source,
       destination: command.destination,
@@ -40,6 +69,8 @@ export async function runGet(command: GetCommand, io: CliIo): Promise<number> {
       concurrency: command.concurrency,
       checkpoint: command.checkpoint,
       resume: command.resume,
+      connectTimeoutMs: command.connectTimeoutMs,
+      idleTimeoutMs: command.idleTimeoutMs,
     },
   });
   return exitCode;

@@ -28,17 +28,21 @@ export const USAGE = "usage: ossdl [get] <source> <destination> [options]  (ossd
  * ```
  */
 export function helpText(program: string, version: string): string {
+  const connectSeconds = DEFAULTS.connectTimeoutMs / 1000;
+  const idleSeconds = DEFAULTS.idleTimeoutMs / 1000;
   const codes = EXIT_CODE_TABLE.map(([code, text]) => `  ${String(code).padStart(3)}  ${text}`);
   return `ossdl ${version}: resumable, parallel, CRC-64-verified downloads from Alibaba Cloud OSS
 
 Usage:
   ${program} [get] <source> <destination> [options]
+  ${program} verify <source> <file> [--endpoint URL] [--region ID] [--version-id ID] [--json] ...
   ${program} serve [--root DIR] [--port N] [--host ADDR] [--region ID] [--access-key-id ID --access-key-secret S [--security-token T]]
   ${program} crc64 <file>
-  ${program} status <checkpoint>
+  ${program} status <checkpoint | destination | directory>
   ${program} demo [--size SIZE] [destination]
 
-get: download <source> to <destination> (a file, or a directory to keep the key's name).
+get: download <source> to <destination> (a file, or a directory to keep the key's name;
+  missing directories are created, and a name that would leave the directory is refused).
   <source> is oss://BUCKET/KEY, or an http(s) URL (presigned, public, or any server with Range).
   Kill it at any moment and run the same command again: it resumes from the last durable byte.
   The file appears only when complete and its CRC-64 matches the server's.
@@ -55,6 +59,10 @@ get: download <source> to <destination> (a file, or a directory to keep the key'
   --concurrency N           parts fetched at once, 1-256 (default: ${DEFAULTS.concurrency})
   --checkpoint PATH         the journal (default: <destination>.ossdl-journal)
   --no-resume               ignore an existing journal and start over (default: resume)
+  --connect-timeout SECONDS give up on a request whose response has not begun in time; it is
+                            retried (decimals allowed; default: ${connectSeconds})
+  --idle-timeout SECONDS    abort a body that delivers no byte for this long and continue from
+                            the last byte received (decimals allowed; default: ${idleSeconds})
   -q, --quiet               print nothing on success
   --json                    print JSON lines on stdout: progress (at most 4/s), notices, and a
                             final record with "done": true
@@ -74,8 +82,14 @@ serve: serve the directory ROOT (each sub-directory is a bucket) like OSS, with 
   127.0.0.1); with --access-key-id and --access-key-secret every request must be signed
   (--region ID: V4 signatures must be for that region, as on OSS; default: any region).
   Stops on Ctrl-C or SIGTERM with exit status 0.
+verify: check a local <file> against the object's x-oss-hash-crc64ecma without downloading
+  it (one HEAD request, then the file is hashed). Exit 0 when they match, 6 when the size or the
+  CRC-64 differs (a different size is reported without hashing), 13 when the server gives no
+  CRC-64. Takes the connection options of get (--endpoint, --region, --signature-version,
+  --path-style, --version-id) and -q, --quiet, --json (one JSON record), --debug.
 crc64: print a file's CRC-64/XZ as OSS writes it in x-oss-hash-crc64ecma (decimal).
-status: show what an interrupted download has done, from its checkpoint journal (offline).
+status: show what an interrupted download has done, from its checkpoint journal (offline); give
+  the journal, the destination file, or a directory to show every *.ossdl-journal in it.
   --json prints it as one JSON object.
 demo: serve a generated object (--size, default 64MiB) from the built-in emulator on
   127.0.0.1 and download it with progress and verification (into a temporary directory that

@@ -15,6 +15,7 @@ import { type Command, parseCommand } from "./parse_command.ts";
 import { debugText, SECRET_ENV } from "./run_download.ts";
 import { runServe } from "./serve_command.ts";
 import { runStatus } from "./status_command.ts";
+import { runVerify } from "./verify_command.ts";
 import { VERSION } from "./version.ts";
 
 /**
@@ -49,6 +50,8 @@ export async function main(io: CliIo): Promise<number> {
         return EXIT.OK;
       case "get":
         return await runGet(command, io);
+      case "verify":
+        return await runVerify(command, io);
       case "demo":
         return await runDemo(command, io);
       case "serve":
@@ -56,7 +59,10 @@ export async function main(io: CliIo): Promise<number> {
       case "crc64":
         return await runCrc64(command.file, (t) => io.writeOut(t));
       case "status":
-        return await runStatus(command.checkpoint, command.json, (t) => io.writeOut(t));
+        return await runStatus(command.checkpoint, {
+          json: command.json,
+          writeOut: (t) => io.writeOut(t),
+        });
     }
   } catch (error) {
     const report = describeError(error);

@@ -40,6 +40,34 @@ export interface GetCommand {
   checkpoint?: string;
   /** `false` with `--no-resume`. */
   resume: boolean;
+  /** `--connect-timeout`, in ms. */
+  connectTimeoutMs?: number;
+  /** `--idle-timeout`, in ms. */
+  idleTimeoutMs?: number;
+  /** `--quiet`, `--json` or neither. */
+  output: OutputMode;
+  /** `--debug`. */
+  debug: boolean;
+}
+
+/** `verify <source> <file>`: check a local file against the object's CRC-64. */
+export interface VerifyCommand {
+  /** The subcommand. */
+  kind: "verify";
+  /** `oss://bucket/key` or an http(s) URL. */
+  source: string;
+  /** The local file. */
+  file: string;
+  /** `--endpoint`. */
+  endpoint?: string;
+  /** `--region`. */
+  region?: string;
+  /** `--signature-version`. */
+  signatureVersion: "v1" | "v4";
+  /** `--path-style`. */
+  pathStyle?: boolean;
+  /** `--version-id`. */
+  versionId?: string;
   /** `--quiet`, `--json` or neither. */
   output: OutputMode;
   /** `--debug`. */
@@ -113,6 +141,7 @@ export interface InfoCommand {
 /** Every command the CLI runs. */
 export type Command =
   | GetCommand
+  | VerifyCommand
   | ServeCommand
   | Crc64Command
   | StatusCommand
@@ -120,7 +149,7 @@ export type Command =
   | InfoCommand;
 
 /** The subcommand names (a source is never one of them: it has a scheme). */
-export const SUBCOMMANDS = ["get", "serve", "crc64", "status", "demo"] as const;
+export const SUBCOMMANDS = ["get", "verify", "serve", "crc64", "status", "demo"] as const;
 
 type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
 
@@ -130,21 +159,34 @@ const COMMON: OptionSpec = {
   debug: { type: "boolean" },
 };
 
-const GET_OPTIONS: OptionSpec = {
-  ...COMMON,
+/** How to reach the object: shared by `get` and `verify`. */
+const CONNECTION_OPTIONS: OptionSpec = {
   endpoint: { type: "string" },
   region: { type: "string" },
   "signature-version": { type: "string" },
   "path-style": { type: "boolean" },
   "version-id": { type: "string" },
+};
+
+const OUTPUT_OPTIONS: OptionSpec = {
+  quiet: { type: "boolean", short: "q" },
+  json: { type: "boolean" },
+};
+
+const GET_OPTIONS: OptionSpec = {
+  ...COMMON,
+  ...CONNECTION_OPTIONS,
   range: { type: "string" },
   "part-size": { type: "string" },
   concurrency: { type: "string" },
   checkpoint: { type: "string" },
   "no-resume": { type: "boolean" },
-  quiet: { type: "boolean", short: "q" },
-  json: { type: "boolean" },
+  "connect-timeout": { type: "string" },
+  "idle-timeout": { type: "string" },
+  ...OUTPUT_OPTIONS,
 };
+
+const VERIFY_OPTIONS: OptionSpec = { ...COMMON, ...CONNECTION_OPTIONS, ...OUTPUT_OPTIONS };
 
 const SERVE_OPTIONS: OptionSpec = {
   ...COMMON,
@@ -206,6 +248,39 @@ export function parseConcurrency(text: string): number {
   return n;
 }
 
+/** The longest timeout accepted, in ms (what a timer can hold: about 24.8 days). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * Parses a timeout in seconds (`--connect-timeout`, `--idle-timeout`): a number greater than 0,
+ * decimals allowed, at most about 24.8 days; returns whole milliseconds (rounded, at least 1).
+ *
+ * @param text the value given
+ * @param option the option's name, for messages
+ * @throws {UsageError} when the value is not such a number
+ *
+ * @example
+ * ```ts
+ * import { parseSeconds } from "./parse_command.ts";
+ * parseSeconds("30", "--connect-timeout"); // 30000
+ * parseSeconds("2.5", "--idle-timeout"); // 2500
+ * ```
+ */
+export function parseSeconds(text: string, option: string): number {
+  const t = text.trim();
+  const seconds = /^(\d+(\.\d*)?|\.\d+)$/.test(t) ? Number(t) : NaN;
+  const ms = Math.round(seconds * 1000);
+  if (!(seconds > 0) || !Number.isFinite(seconds) || ms > MAX_TIMEOUT_MS) {
+    throw new UsageError(
+      `bad ${option} ${JSON.stringify(text)}`,
+      `give a number of seconds greater than 0, decimals allowed (e.g. 30 or 2.5), at most ${
+        Math.floor(MAX_TIMEOUT_MS / 1000)
+      }`,
+    );
+  }
+  return Math.max(1, ms);
+}
+
 function parsePort(text: string): number {
   const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
@@ -236,6 +311,40 @@ function expectPositionals(positionals: string[], names: string[], command: stri
   }
 }
 
+/** The source positional of `get` and `verify`: `oss://` or an http(s) URL. */
+function checkSource(source: string): void {
+  if (!/^(oss|https?):\/\//i.test(source)) {
+    throw new UsageError(
+      `bad source ${JSON.stringify(source)}`,
+      "the source is oss://BUCKET/KEY or an http(s) URL",
+    );
+  }
+}
+
+/** The connection options shared by `get` and `verify`. */
+function connection(values: Values): {
+  endpoint?: string;
+  region?: string;
+  signatureVersion: "v1" | "v4";
+  pathStyle?: boolean;
+  versionId?: string;
+} {
+  const version = str(values, "signature-version");
+  if (version !== undefined && version !== "v1" && version !== "v4") {
+    throw new UsageError(
+      `unknown --signature-version ${JSON.stringify(version)}`,
+      "use v1 or v4",
+    );
+  }
+  return {
+    endpoint: str(values, "endpoint"),
+    region: str(values, "region"),
+    signatureVersion: version ?? "v4",
+    pathStyle: values["path-style"] ? true : undefined,
+    versionId: str(values, "version-id"),
+  };
+}
+
 function parseGet(args: string[]): Command {
   const { values, positionals } = parse(args, GET_OPTIONS);
   if (values.help) return { kind: "help" };
@@ -247,38 +356,54 @@ function parseGet(args: string[]): Command {
     );
   }
   const [source, destination] = positionals;
-  if (!/^(oss|https?):\/\//i.test(source)) {
-    throw new UsageError(
-      `bad source ${JSON.stringify(source)}`,
-      "the source is oss://BUCKET/KEY or an http(s) URL",
-    );
-  }
+  checkSource(source);
   expectPositionals(positionals, ["source", "destination"], "[get]");
   if (destination === "") throw new UsageError("the destination is empty");
-  const version = str(values, "signature-version");
-  if (version !== undefined && version !== "v1" && version !== "v4") {
-    throw new UsageError(
-      `unknown --signature-version ${JSON.stringify(version)}`,
-      "use v1 or v4",
-    );
-  }
   const range = str(values, "range");
   const partSize = str(values, "part-size");
   const concurrency = str(values, "concurrency");
+  const connectTimeout = str(values, "connect-timeout");
+  const idleTimeout = str(values, "idle-timeout");
   return {
     kind: "get",
     source,
     destination,
-    endpoint: str(values, "endpoint"),
-    region: str(values, "region"),
-    signatureVersion: version ?? "v4",
-    pathStyle: values["path-style"] ? true : undefined,
-    versionId: str(values, "version-id"),
+    ...connection(values),
     range: range === undefined ? undefined : parseRange(range),
     partSize: partSize === undefined ? undefined : parseSize(partSize, "--part-size"),
     concurrency: concurrency === undefined ? undefined : parseConcurrency(concurrency),
     checkpoint: str(values, "checkpoint"),
     resume: !values["no-resume"],
+    connectTimeoutMs: connectTimeout === undefined
+      ? undefined
+      : parseSeconds(connectTimeout, "--connect-timeout"),
+    idleTimeoutMs: idleTimeout === undefined
+      ? undefined
+      : parseSeconds(idleTimeout, "--idle-timeout"),
+    output: outputMode(values),
+    debug: values.debug === true,
+  };
+}
+
+function parseVerify(args: string[]): Command {
+  const { values, positionals } = parse(args, VERIFY_OPTIONS);
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  if (positionals.length === 0) {
+    throw new UsageError(
+      "missing <source> and <file>",
+      "usage: ossdl verify <source> <file> [options]; see --help",
+    );
+  }
+  const [source, file] = positionals;
+  checkSource(source);
+  expectPositionals(positionals, ["source", "file"], "verify");
+  if (file === "") throw new UsageError("the file is empty");
+  return {
+    kind: "verify",
+    source,
+    file,
+    ...connection(values),
     output: outputMode(values),
     debug: values.debug === true,
   };
@@ -371,6 +496,8 @@ export function parseCommand(args: readonly string[]): Command {
   switch (first) {
     case "get":
       return parseGet(rest);
+    case "verify":
+      return parseVerify(rest);
     case "serve":
       return parseServe(rest);
     case "crc64":

@@ -1,7 +1,8 @@
 /**
  * Runs one `download()` for the CLI: progress and notices through a {@linkcode Reporter},
- * SIGINT/SIGTERM through an `AbortController` (a second signal exits at once), errors to exit
- * codes and messages with secrets masked.
+ * SIGINT/SIGTERM through an `AbortController` (a second signal exits at once, and so does a
+ * watchdog when the download has not stopped a few seconds after the first), errors to exit codes
+ * and messages with secrets masked.
  *
  * @module
  */
@@ -41,7 +42,17 @@ export interface RunDownloadInput {
    * @default `${io.program} status <checkpoint or destination>`
    */
   statusCommand?: string | null;
+  /**
+   * How long the download gets to stop after the first SIGINT/SIGTERM before the process exits
+   * anyway (with the same code): the journal is consistent at every instant, so exiting loses
+   * nothing durable. In milliseconds.
+   * @default 5000
+   */
+  stopGraceMs?: number;
 }
+
+/** The default of {@linkcode RunDownloadInput.stopGraceMs}. */
+export const STOP_GRACE_MS = 5000;
 
 /** The outcome: the exit code, and the result when the download finished. */
 export interface RunDownloadOutcome {
@@ -79,7 +90,13 @@ export async function runDownload(input: RunDownloadInput): Promise<RunDownloadO
   });
   const controller = new AbortController();
   let stoppedBy: CliSignal | null = null;
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
   const exitCodeOf = (s: CliSignal) => s === "SIGINT" ? EXIT.SIGINT : EXIT.SIGTERM;
+  const statusCommand = () =>
+    input.statusCommand !== undefined
+      ? input.statusCommand
+      : `${io.program} status ${shellQuote(options.checkpoint ?? options.destination)}`;
+  const graceMs = input.stopGraceMs ?? STOP_GRACE_MS;
   const onSignal = (signal: CliSignal) => () => {
     if (stoppedBy !== null) {
       io.writeErr(`\n${signal} again: exiting now\n`);
@@ -87,6 +104,17 @@ export async function runDownload(input: RunDownloadInput): Promise<RunDownloadO
     }
     stoppedBy = signal;
     controller.abort();
+    // Whatever the engine is doing, the process ends: the journal only ever records durable
+    // bytes, so exiting before the download has wound down loses nothing that was saved.
+    watchdog = setTimeout(() => {
+      const code = exitCodeOf(signal);
+      io.writeErr(
+        `\n${signal}: the download did not stop within ${graceMs / 1000} s; exiting anyway ` +
+          `(the journal is consistent: what it records is on disk)\n`,
+      );
+      reporter.interrupted(signal, code, input.resumeCommand, statusCommand() ?? undefined);
+      io.exitNow(code);
+    }, graceMs);
   };
   const unsubscribe = [
     io.onSignal("SIGINT", onSignal("SIGINT")),
@@ -105,10 +133,7 @@ export async function runDownload(input: RunDownloadInput): Promise<RunDownloadO
   } catch (error) {
     if (stoppedBy !== null) {
       const code = exitCodeOf(stoppedBy);
-      const status = input.statusCommand !== undefined
-        ? input.statusCommand
-        : `${io.program} status ${shellQuote(options.checkpoint ?? options.destination)}`;
-      reporter.interrupted(stoppedBy, code, input.resumeCommand, status ?? undefined);
+      reporter.interrupted(stoppedBy, code, input.resumeCommand, statusCommand() ?? undefined);
       return { exitCode: code, result: null };
     }
     const source = typeof options.source === "string" ? options.source : "oss://";
@@ -120,6 +145,7 @@ export async function runDownload(input: RunDownloadInput): Promise<RunDownloadO
     reporter.failed(report, debug ? debugText(error) : undefined);
     return { exitCode: report.exitCode, result: null };
   } finally {
+    clearTimeout(watchdog);
     for (const off of unsubscribe) off();
   }
 }

@@ -25,7 +25,11 @@ export function shellQuote(word: string): string {
 
 /**
  * The command that resumes a download: the program and the same arguments, each shell-quoted,
- * secrets masked (see `maskSecrets`), and `--no-resume` dropped (it would start over).
+ * secrets masked (see `maskSecrets`), and `--no-resume` dropped (it would start over). Only the
+ * option itself is dropped (also a `--no-resume=...` form): every other argument is kept as it was
+ * given, in order, whether a value follows its option (`--checkpoint x`) or is attached
+ * (`--checkpoint=x`), short flags (`-q`) included. After `--` every argument is a positional and
+ * kept, even one spelled `--no-resume`.
  *
  * @param program how the CLI was started, already quoted (e.g. `deno run -A cli.ts`)
  * @param args the arguments as given
@@ -43,6 +47,14 @@ export function resumeCommand(
   args: readonly string[],
   literals: readonly (string | undefined)[] = [],
 ): string {
-  const kept = args.filter((a) => a !== "--no-resume");
+  const kept: string[] = [];
+  let positionalOnly = false;
+  for (const arg of args) {
+    if (!positionalOnly) {
+      if (arg === "--") positionalOnly = true;
+      else if (arg === "--no-resume" || arg.startsWith("--no-resume=")) continue;
+    }
+    kept.push(arg);
+  }
   return [program, ...kept.map((a) => shellQuote(maskSecrets(a, literals)))].join(" ");
 }

@@ -10,8 +10,13 @@
  * landing buffer, which holds nothing yet, can be lost that way; the bytes already in the block
  * stay and are written.
  *
+ * Given the run's signal, a read settles as soon as it aborts (with `AbortedError`), whatever the
+ * body does: a fatal answer to one part must be able to stop every other part, even one whose
+ * stream ignores the abort.
+ *
  * @module
  */
+import { AbortedError } from "../errors.ts";
 
 /**
  * The landing buffer of one worker, reused from body to body.
@@ -64,24 +69,47 @@ export class BodyReader {
   #chunks: ReadableStreamDefaultReader<Uint8Array> | null;
   #landing: LandingBuffer;
   #rest: Uint8Array | null = null;
+  #signal: AbortSignal | undefined;
+  /** Rejects with `AbortedError` when the signal aborts (only while someone listens). */
+  #aborted: Promise<never> | null = null;
+  #onAbort: (() => void) | null = null;
 
   private constructor(
     byob: ReadableStreamBYOBReader | null,
     chunks: ReadableStreamDefaultReader<Uint8Array> | null,
     landing: LandingBuffer,
+    signal: AbortSignal | undefined,
   ) {
     this.#byob = byob;
     this.#chunks = chunks;
     this.#landing = landing;
+    this.#signal = signal;
+    if (signal) {
+      this.#aborted = new Promise<never>((_, reject) => {
+        this.#onAbort = () => reject(new AbortedError());
+      });
+      this.#aborted.catch(() => {});
+      if (signal.aborted) this.#onAbort!();
+      else signal.addEventListener("abort", this.#onAbort!, { once: true });
+    }
   }
 
-  /** Lock `body` for reading: BYOB into `landing` when it is a byte stream. */
-  static open(body: ReadableStream<Uint8Array>, landing: LandingBuffer): BodyReader {
+  /**
+   * Lock `body` for reading: BYOB into `landing` when it is a byte stream. With `signal`, every
+   * read settles (with `AbortedError`) as soon as it aborts.
+   */
+  static open(
+    body: ReadableStream<Uint8Array>,
+    landing: LandingBuffer,
+    signal?: AbortSignal,
+  ): BodyReader {
+    let byob: ReadableStreamBYOBReader | null = null;
     try {
-      return new BodyReader(body.getReader({ mode: "byob" }), null, landing);
+      byob = body.getReader({ mode: "byob" });
     } catch {
-      return new BodyReader(null, body.getReader(), landing);
+      return new BodyReader(null, body.getReader(), landing, signal);
     }
+    return new BodyReader(byob, null, landing, signal);
   }
 
   /** `true` when reads are BYOB reads (no chunk allocated per read). */
@@ -96,8 +124,8 @@ export class BodyReader {
   async readInto(block: Uint8Array, offset: number, max: number): Promise<number | null> {
     if (this.#byob) {
       const landing = this.#landing.take();
-      const { done, value } = await this.#byob.read(
-        landing.subarray(0, Math.min(max, landing.length)),
+      const { done, value } = await this.#settle(
+        this.#byob.read(landing.subarray(0, Math.min(max, landing.length))),
       );
       if (value) this.#landing.put(new Uint8Array(value.buffer));
       if (done) return null;
@@ -107,7 +135,7 @@ export class BodyReader {
     let chunk = this.#rest;
     this.#rest = null;
     while (!chunk || chunk.length === 0) {
-      const { done, value } = await this.#chunks!.read();
+      const { done, value } = await this.#settle(this.#chunks!.read());
       if (done) return null;
       chunk = value;
     }
@@ -120,6 +148,14 @@ export class BodyReader {
   /** Stop reading and release the body (errors are ignored). */
   cancel(): Promise<void> {
     this.#rest = null;
+    if (this.#onAbort) this.#signal?.removeEventListener("abort", this.#onAbort);
     return (this.#byob ?? this.#chunks)!.cancel().catch(() => {});
+  }
+
+  /** `read`, or `AbortedError` as soon as the signal aborts (the read's outcome is then dropped). */
+  #settle<T>(read: Promise<T>): Promise<T> {
+    if (!this.#aborted) return read;
+    read.catch(() => {});
+    return Promise.race([read, this.#aborted]);
   }
 }

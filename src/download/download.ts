@@ -5,15 +5,14 @@
  *
  * @module
  */
-import { IntegrityError, ObjectChangedError, OssdlError, ProtocolError } from "../errors.ts";
+import { IntegrityError, ObjectChangedError, OssdlError } from "../errors.ts";
 import { defaultFileSystem } from "../fs/default_file_system.ts";
 import type { BlockWriter, FileSystem, PositionalFile } from "../fs/file_system.ts";
 import type { JournalHeader } from "../journal/journal.ts";
 import { Journal } from "../journal/journal.ts";
 import { createObjectSource } from "../oss/create_object_source.ts";
 import type { ObjectMeta, ObjectSource } from "../oss/object_source.ts";
-import { isRetryable } from "../oss/retry.ts";
-import { basename, dirname } from "../path.ts";
+import { dirname } from "../path.ts";
 import { readEnv } from "../runtime/env.ts";
 import { processProbe } from "../runtime/process_probe.ts";
 import { acquireLock, LOCK_SUFFIX } from "./download_lock.ts";
@@ -24,23 +23,18 @@ import {
   type DownloadNotice,
   type DownloadOptions,
   type DownloadResult,
-  JOURNAL_SUFFIX,
-  PARTIAL_SUFFIX,
   type ResolvedTuning,
   resolveTuning,
 } from "./options.ts";
 import { type DurableSegment, remainingWork, splitRange } from "./plan.ts";
-import {
-  createFresh,
-  discard,
-  type DownloadPaths,
-  openExisting,
-  type StartingPoint,
-} from "./prepare_files.ts";
+import { resolveDownloadPaths } from "./destination_path.ts";
+import { createFresh, discard, type DownloadPaths, type StartingPoint } from "./prepare_files.ts";
 import { ProgressMeter } from "./progress_meter.ts";
+import { resumePoint } from "./resume_point.ts";
+import { SequentialSource } from "./sequential_source.ts";
 import { runSegments, type RunStats } from "./run_segments.ts";
 import { Segment } from "./segment.ts";
-import { finishFromDestination, tiledCrc } from "./recover_finished.ts";
+import { tiledCrc } from "./recover_finished.ts";
 
 /** The journal format this engine writes. */
 const JOURNAL_FORMAT = 1;
@@ -80,6 +74,8 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     versionId: options.versionId,
     fetch: options.fetch,
     retry: { maxAttempts: tuning.maxAttempts, baseDelayMs: tuning.retryBaseDelayMs },
+    connectTimeoutMs: tuning.connectTimeoutMs,
+    idleTimeoutMs: tuning.idleTimeoutMs,
   });
   const started = performance.now();
   const notices: DownloadNotice[] = [];
@@ -97,7 +93,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   let restarts = 0;
   let changes = 0;
   let fresh = options.resume === false;
-  let whole = false;
+  let sequential = false;
   for (;;) {
     try {
       const outcome = await attempt({
@@ -108,7 +104,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
         notice,
         stats,
         forceFresh: fresh,
-        whole,
+        sequential,
       });
       return {
         ...outcome,
@@ -122,13 +118,15 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
         notices,
       };
     } catch (error) {
-      if (error instanceof RangeIgnoredSignal && !whole) {
-        whole = true;
-        fresh = true;
-        restarts++;
+      if (error instanceof RangeIgnoredSignal && !sequential) {
+        // What is durable stays: the next attempt resumes from the journal and reads one
+        // whole-object stream in order, writing only what is missing.
+        sequential = true;
+        fresh = false;
         notice({
           code: "RANGE_IGNORED",
-          message: "the server ignores Range requests; downloading with one stream instead",
+          message: "the server ignores Range requests (it answered ranged GETs with the whole " +
+            "object repeatedly); reading one stream in order instead, keeping what is on disk",
         });
         continue;
       }
@@ -137,15 +135,6 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
         restarts++;
         fresh = true;
         notice({ code: "OBJECT_CHANGED", message: `${error.message}; starting over` });
-        continue;
-      }
-      if (whole && isRetryable(error) && restarts < tuning.maxAttempts) {
-        restarts++;
-        fresh = true;
-        notice({
-          code: "RETRY",
-          message: `${messageOf(error)}; this server cannot resume, starting over`,
-        });
         continue;
       }
       throw error;
@@ -165,7 +154,8 @@ interface AttemptInput {
   notice: (n: DownloadNotice) => void;
   stats: RunStats;
   forceFresh: boolean;
-  whole: boolean;
+  /** Read one whole-object stream in order (the server ignores Range). */
+  sequential: boolean;
 }
 
 type AttemptOutcome = Omit<
@@ -179,25 +169,6 @@ type AttemptOutcome = Omit<
   | "notices"
   | "writesOffThread"
 >;
-
-async function resolvePaths(fs: FileSystem, options: DownloadOptions, key: string) {
-  let destination = options.destination;
-  const info = await fs.stat(destination);
-  if (info?.isDirectory || /[\\/]$/.test(destination)) {
-    let name = basename(key.split("?")[0]);
-    try {
-      if (/^https?:/.test(key)) name = decodeURIComponent(name);
-    } catch { /* keep it encoded */ }
-    if (!name) throw new TypeError(`cannot name a file in ${destination}: the key ends with "/"`);
-    destination = destination.replace(/[\\/]*$/, "/") + name;
-  }
-  return {
-    destination,
-    partial: destination + PARTIAL_SUFFIX,
-    journal: options.checkpoint ?? destination + JOURNAL_SUFFIX,
-    directory: dirname(destination),
-  } satisfies DownloadPaths;
-}
 
 function objectRange(options: DownloadOptions, meta: ObjectMeta): [number, number] {
   const start = options.range?.start ?? 0;
@@ -223,18 +194,27 @@ async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
       });
     },
   });
-  const whole = input.whole || !meta.acceptsRanges;
-  const [rangeStart, rangeEnd] = objectRange(options, meta);
-  const isWholeObject = rangeStart === 0 && rangeEnd === meta.size;
-  if (whole && !isWholeObject) {
-    throw new ProtocolError("the server ignores Range requests, so a byte range cannot be fetched");
-  }
-  const paths = await resolvePaths(fs, options, source.displayName);
-  const release = await acquireLock(fs, paths.destination + LOCK_SUFFIX, processProbe());
+  const sequential = input.sequential || !meta.acceptsRanges;
+  const range = objectRange(options, meta);
+  const paths = await resolveDownloadPaths(
+    fs,
+    options.destination,
+    options.source,
+    options.checkpoint,
+  );
+  // Missing directories are created (like curl --create-dirs): the lock file needs one.
+  await fs.mkdir(paths.directory);
+  if (dirname(paths.journal) !== paths.directory) await fs.mkdir(dirname(paths.journal));
+  const probe = processProbe();
+  const releases = [await acquireLock(fs, paths.destination + LOCK_SUFFIX, probe)];
   try {
-    return await transfer(input, meta, whole, [rangeStart, rangeEnd], paths);
+    // A journal given by path may be shared by mistake with another destination: lock it too.
+    if (options.checkpoint !== undefined) {
+      releases.push(await acquireLock(fs, paths.journal + LOCK_SUFFIX, probe));
+    }
+    return await transfer(input, meta, sequential, range, paths);
   } finally {
-    await release();
+    for (const release of releases.reverse()) await release();
   }
 }
 
@@ -242,16 +222,16 @@ async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
 async function transfer(
   input: AttemptInput,
   meta: ObjectMeta,
-  whole: boolean,
+  sequential: boolean,
   [rangeStart, rangeEnd]: [number, number],
   paths: DownloadPaths,
 ): Promise<AttemptOutcome> {
-  const { options, tuning, fs, source, notice, stats } = input;
+  const { options, tuning, fs, notice, stats } = input;
   const isWholeObject = rangeStart === 0 && rangeEnd === meta.size;
   const length = rangeEnd - rangeStart;
   const header: JournalHeader = {
     format: JOURNAL_FORMAT,
-    identity: source.identity,
+    identity: input.source.identity,
     size: meta.size,
     etag: meta.etag,
     lastModified: meta.lastModified,
@@ -263,40 +243,25 @@ async function transfer(
     parts: splitRange(rangeStart, rangeEnd, tuning.partSize),
     createdAt: new Date().toISOString(),
   };
-  const journaled = !whole && length > tuning.partSize;
+  const journaled = length > tuning.partSize;
 
   let start: StartingPoint | null = null;
+  let bytesReadBack = 0;
   if (journaled && !input.forceFresh) {
-    const existing = await openExisting(fs, paths, header, notice);
-    if (existing) {
-      const info = await fs.stat(paths.partial);
-      if (info?.isFile && info.size === length) {
-        const file = await fs.open(paths.partial);
-        start = { file, journal: existing.journal, segments: existing.segments, fresh: false };
-      } else {
-        const finished = await finishFromDestination(fs, paths, existing.segments, header);
-        if (finished) {
-          await existing.journal.close();
-          await Journal.remove(fs, paths.journal);
-          return outcome(paths, meta, length, finished, length, isWholeObject);
-        }
-        await existing.journal.close();
-        notice({
-          code: "PARTIAL_MISSING",
-          message:
-            `the partial file ${paths.partial} is missing or has the wrong size; starting over`,
-        });
-      }
+    const point = await resumePoint(fs, paths, header, notice, options.signal);
+    if (point?.kind === "finished") {
+      return outcome(paths, meta, length, point.crc64, length, isWholeObject, 0);
+    }
+    if (point) {
+      start = point.start;
+      bytesReadBack = point.bytesReadBack;
     }
   }
-  if (!start) {
-    start = await createFresh(fs, paths, length, journaled ? header : null);
-    if (!journaled) await Journal.remove(fs, paths.journal).catch(() => {});
-  }
+  // A fresh start removes any earlier journal (durably) before it touches the partial file.
+  start ??= await createFresh(fs, paths, length, journaled ? header : null);
 
   const { file, journal } = start;
   const bytesResumed = start.segments.reduce((n, s) => n + (s.end - s.start), 0);
-  // A server without ranges is read in one stream; so is anything kept without a journal.
   const partSize = journaled ? tuning.partSize : Math.max(1, length);
   const work = remainingWork(rangeStart, rangeEnd, partSize, start.segments);
   const segments = work.map((w) => new Segment(w.segmentStart, w.from, w.end, w.prefixCrc));
@@ -306,6 +271,7 @@ async function transfer(
     tuning.progressIntervalMs,
     options.onProgress,
   );
+  const source = sequential ? new SequentialSource(input.source, meta.size) : input.source;
   let live: readonly Segment[];
   let writer: BlockWriter | null = null;
   try {
@@ -318,7 +284,8 @@ async function transfer(
       journal,
       fileOrigin: rangeStart,
       etag: meta.etag,
-      whole,
+      objectSize: meta.size,
+      sequential,
       segments,
       tuning,
       meter,
@@ -336,28 +303,32 @@ async function transfer(
     await writer?.close().catch(() => {});
     await file.close().catch(() => {});
     await journal?.close().catch(() => {});
-    const nothingKept = start.fresh && meter.done === 0;
-    const changed = error instanceof ObjectChangedError || error instanceof RangeIgnoredSignal;
-    if (nothingKept || changed || !journal) {
+    // A run switching to one stream (RangeIgnoredSignal) resumes from these very files.
+    const nothingKept = start.fresh && meter.done === 0 && !(error instanceof RangeIgnoredSignal);
+    if (nothingKept || error instanceof ObjectChangedError || !journal) {
       await discard(fs, paths).catch(() => {});
     }
     throw error;
+  } finally {
+    if (source instanceof SequentialSource) await source.close();
   }
-  await file.close();
 
-  const crc = await wholeCrc(rangeStart, rangeEnd, start.segments, live);
-  if (isWholeObject && meta.crc64 !== null && crc !== meta.crc64) {
-    await journal?.close();
-    await discard(fs, paths);
-    throw new IntegrityError(meta.crc64, crc);
+  let crc: bigint;
+  try {
+    await file.close();
+    crc = await wholeCrc(rangeStart, rangeEnd, start.segments, live);
+    if (isWholeObject && meta.crc64 !== null && crc !== meta.crc64) {
+      await journal?.close();
+      await discard(fs, paths);
+      throw new IntegrityError(meta.crc64, crc);
+    }
+    await fs.rename(paths.partial, paths.destination);
+    await fs.syncDir(paths.directory);
+  } finally {
+    await journal?.close().catch(() => {});
   }
-  await fs.rename(paths.partial, paths.destination);
-  await fs.syncDir(paths.directory);
-  if (journal) {
-    await journal.close();
-    await Journal.remove(fs, paths.journal);
-  }
-  return outcome(paths, meta, length, crc, bytesResumed, isWholeObject);
+  if (journal) await Journal.remove(fs, paths.journal);
+  return outcome(paths, meta, length, crc, bytesResumed, isWholeObject, bytesReadBack);
 }
 
 /**
@@ -386,6 +357,7 @@ function outcome(
   crc: bigint,
   bytesResumed: number,
   isWholeObject: boolean,
+  bytesReadBack: number,
 ): AttemptOutcome {
   const verified = isWholeObject && meta.crc64 !== null;
   return {
@@ -396,6 +368,7 @@ function outcome(
     versionId: meta.versionId,
     resumed: bytesResumed > 0,
     bytesResumed,
+    bytesReadBack,
     verified,
     verification: verified
       ? "CRC-64 of the whole file matches the server's x-oss-hash-crc64ecma"

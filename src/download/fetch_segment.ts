@@ -17,7 +17,10 @@ import { abortableSleep, backoffDelay, DEFAULT_RETRY_POLICY, isRetryable } from 
 import type { Segment } from "./segment.ts";
 import { BodyReader, LandingBuffer } from "./body_reader.ts";
 
-/** Raised inside the engine when a server answers a ranged GET with the whole object. */
+/**
+ * Raised inside the engine when the server has answered ranged GETs with the whole object often
+ * enough to conclude that it ignores `Range` (see `FetchContext.onRangeAnswer`).
+ */
 export class RangeIgnoredSignal extends Error {
   constructor() {
     super("the server ignored the Range header");
@@ -34,8 +37,13 @@ export interface FetchContext {
   fileOrigin: number;
   /** The ETag every response must carry (and `If-Match` sends), or `null`. */
   etag: string | null;
-  /** Send no Range: the server ignores it (single stream from 0). */
-  whole: boolean;
+  /** The object's size, checked against every answer's `Content-Range` total. */
+  objectSize: number;
+  /**
+   * Told whether each answer honoured the range; returns `true` when the run must conclude that
+   * the server ignores `Range` (repeated evidence), `false` to retry this range.
+   */
+  onRangeAnswer(ranged: boolean): boolean;
   maxAttempts: number;
   retryBaseDelayMs: number;
   signal: AbortSignal;
@@ -143,17 +151,23 @@ export async function fetchSegment(
           start: segment.received,
           end: segment.end,
           etag: context.etag,
-          whole: context.whole,
+          objectSize: context.objectSize,
           signal: context.signal,
         });
-        body = BodyReader.open(response.body, pool.landing);
-        if (!context.whole && !response.ranged) throw new RangeIgnoredSignal();
+        body = BodyReader.open(response.body, pool.landing, context.signal);
+        if (context.onRangeAnswer(response.ranged)) throw new RangeIgnoredSignal();
+        if (!response.ranged) {
+          // A whole-object answer (a proxy, a flaky front end): never written at an offset, and
+          // not read further. The range is asked again; only repeated answers like this one make
+          // the run conclude that the server ignores Range.
+          throw new NetworkError(
+            `the server answered the ranged GET of bytes ${segment.received}-${
+              segment.end - 1
+            } with the whole object (200)`,
+          );
+        }
         if (context.etag && response.etag && response.etag !== context.etag) {
           throw new ObjectChangedError(`ETag ${context.etag} became ${response.etag}`);
-        }
-        if (context.whole && response.start !== segment.received) {
-          // A whole-object stream starts at 0; it cannot continue a segment part-way.
-          throw new RangeIgnoredSignal();
         }
         while (segment.received < segment.end) {
           const room = Math.min(buffer.length - buffered, segment.end - segment.received);
@@ -178,10 +192,6 @@ export async function fetchSegment(
         // Keep every byte that arrived intact: it is valid data at its offset.
         await flush();
         segment.rewind();
-        if (context.whole && segment.written > segment.start) {
-          // A server without ranges can only restart from the beginning.
-          throw error;
-        }
         if (error instanceof RangeIgnoredSignal || context.signal.aborted) {
           throw context.signal.aborted && !(error instanceof OssdlError)
             ? new AbortedError({ cause: error })

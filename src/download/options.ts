@@ -40,7 +40,7 @@ export interface DownloadProgress {
 
 /** Something a person should know, which is not an error: a restart, a damaged journal. */
 export interface DownloadNotice {
-  /** A stable code: `JOURNAL_DAMAGED`, `JOURNAL_FOREIGN`, `OBJECT_CHANGED`, `RANGE_IGNORED`, `PARTIAL_MISSING`, `RETRY`. */
+  /** A stable code: `JOURNAL_DAMAGED`, `JOURNAL_FOREIGN`, `OBJECT_CHANGED`, `RANGE_IGNORED`, `PARTIAL_MISSING`, `KEPT_BYTES_DAMAGED`, `RETRY`. */
   code: string;
   /** One sentence. */
   message: string;
@@ -100,6 +100,16 @@ export interface DownloadOptions {
   maxAttempts?: number;
   /** First retry backoff in ms (full jitter, doubling, capped at 20 s). @default 200 */
   retryBaseDelayMs?: number;
+  /**
+   * Give up on a request whose response headers have not arrived within this many ms (connect,
+   * TLS and the server's first answer); it is retried like any network failure. @default 30000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Abort a response body that delivers no byte for this many ms (a stalled connection) and
+   * continue from the last byte received, like any retry. @default 60000
+   */
+  idleTimeoutMs?: number;
   /** Stops the download, leaving a resumable state. */
   signal?: AbortSignal;
   /** Receives progress a few times a second and once at the end. */
@@ -132,6 +142,11 @@ export interface DownloadResult {
   resumed: boolean;
   /** Bytes reused from an earlier run. */
   bytesResumed: number;
+  /**
+   * Bytes kept from an earlier run that were read back from the partial file and checked against
+   * the CRC-64 the journal recorded for them before being trusted (damaged ones are fetched again).
+   */
+  bytesReadBack: number;
   /** Bytes received from the network in this run (retries and overlaps included). */
   bytesFetched: number;
   /** Wall time of this run in ms. */
@@ -163,6 +178,8 @@ export const DEFAULTS = {
   commitIntervalMs: 1000,
   maxAttempts: 6,
   retryBaseDelayMs: 200,
+  connectTimeoutMs: 30_000,
+  idleTimeoutMs: 60_000,
   progressIntervalMs: 200,
   journalCompactBytes: 1024 * 1024,
   maxWriteBytes: 16 * 1024,
@@ -184,6 +201,8 @@ export interface ResolvedTuning {
   commitIntervalMs: number;
   maxAttempts: number;
   retryBaseDelayMs: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
   progressIntervalMs: number;
   journalCompactBytes: number;
   maxWriteBytes: number;
@@ -219,6 +238,12 @@ export function resolveTuning(options: DownloadOptions): ResolvedTuning {
     ),
     maxAttempts: positiveInteger("maxAttempts", options.maxAttempts, DEFAULTS.maxAttempts),
     retryBaseDelayMs: options.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs,
+    connectTimeoutMs: positiveInteger(
+      "connectTimeoutMs",
+      options.connectTimeoutMs,
+      DEFAULTS.connectTimeoutMs,
+    ),
+    idleTimeoutMs: positiveInteger("idleTimeoutMs", options.idleTimeoutMs, DEFAULTS.idleTimeoutMs),
     progressIntervalMs: options.progressIntervalMs ?? DEFAULTS.progressIntervalMs,
     journalCompactBytes: positiveInteger(
       "journalCompactBytes",

@@ -100,7 +100,11 @@ export async function openExisting(
 }
 
 /**
- * Create the partial file (pre-sized) and, when wanted, a new journal, both durably.
+ * Start afresh: durably remove any earlier journal FIRST, then create the partial file
+ * (pre-sized, durably) and, when wanted, a new journal. The order is the rule that keeps
+ * "verified" honest: no byte that a durable journal vouches for may change (here: be truncated
+ * to zeros) before that journal is durably gone, or a crash in between would leave an old
+ * journal that claims zeros.
  */
 export async function createFresh(
   fs: FileSystem,
@@ -109,6 +113,7 @@ export async function createFresh(
   header: JournalHeader | null,
 ): Promise<StartingPoint> {
   await fs.mkdir(paths.directory);
+  await Journal.remove(fs, paths.journal);
   const file = await fs.open(paths.partial, { create: true, truncate: true });
   try {
     await file.truncate(length);
@@ -124,9 +129,12 @@ export async function createFresh(
   }
 }
 
-/** Remove the partial file and the journal (when present), durably. */
+/**
+ * Remove the journal (when present), durably, then the partial file: never the data first, or a
+ * crash in between would leave a journal beside a file that no longer holds what it claims.
+ */
 export async function discard(fs: FileSystem, paths: DownloadPaths): Promise<void> {
-  await fs.remove(paths.partial);
   await Journal.remove(fs, paths.journal);
+  await fs.remove(paths.partial);
   await fs.syncDir(dirname(paths.partial));
 }

@@ -15,6 +15,12 @@ import type { ProgressMeter } from "./progress_meter.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Segment } from "./segment.ts";
 
+/**
+ * Whole-object answers to ranged GETs, in a row, after which a run concludes that the server
+ * ignores `Range` (one such answer is retried: a proxy or a flaky front end can send one).
+ */
+export const RANGE_IGNORED_AFTER = 3;
+
 /** Counters a run reports. */
 export interface RunStats {
   bytesFetched: number;
@@ -35,7 +41,13 @@ export interface RunInput {
   journal: Journal | null;
   fileOrigin: number;
   etag: string | null;
-  whole: boolean;
+  /** The object's size: every ranged answer must report it as the total. */
+  objectSize: number;
+  /**
+   * The source serves one stream in order (a server that ignores Range, see
+   * `SequentialSource`): one worker, segments in order, no tail splitting.
+   */
+  sequential: boolean;
   segments: Segment[];
   tuning: ResolvedTuning;
   meter: ProgressMeter;
@@ -62,7 +74,7 @@ export async function runSegments(input: RunInput): Promise<readonly Segment[]> 
   input.signal?.addEventListener("abort", onOuterAbort, { once: true });
 
   // A tail is worth a new request when it is at least two buffers long.
-  const minSteal = input.whole ? Infinity : 2 * tuning.chunkSize;
+  const minSteal = input.sequential ? Infinity : 2 * tuning.chunkSize;
   const scheduler = new Scheduler(
     input.segments,
     minSteal,
@@ -74,6 +86,7 @@ export async function runSegments(input: RunInput): Promise<readonly Segment[]> 
   const commitSoon = () => committer?.commit().catch(fail);
   let partsDone = 0;
   let active = 0;
+  let wholeAnswers = 0;
   const parts = () => ({
     activeParts: active,
     partsDone,
@@ -85,7 +98,14 @@ export async function runSegments(input: RunInput): Promise<readonly Segment[]> 
     writer: input.writer,
     fileOrigin: input.fileOrigin,
     etag: input.etag,
-    whole: input.whole,
+    objectSize: input.objectSize,
+    onRangeAnswer(ranged: boolean): boolean {
+      if (ranged) {
+        wholeAnswers = 0;
+        return false;
+      }
+      return ++wholeAnswers >= RANGE_IGNORED_AFTER;
+    },
     maxAttempts: tuning.maxAttempts,
     retryBaseDelayMs: tuning.retryBaseDelayMs,
     signal: internal.signal,
@@ -131,7 +151,7 @@ export async function runSegments(input: RunInput): Promise<readonly Segment[]> 
     }, tuning.commitIntervalMs)
     : undefined;
   try {
-    const workers = input.whole ? 1 : tuning.concurrency;
+    const workers = input.sequential ? 1 : tuning.concurrency;
     await Promise.all(Array.from({ length: workers }, worker));
   } finally {
     clearInterval(timer);

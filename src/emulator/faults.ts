@@ -1,6 +1,6 @@
 /**
  * Fault injection for the emulator: what can go wrong, a seeded random generator, and the body
- * stream that drops, throttles or corrupts bytes.
+ * stream that drops, throttles, stalls or corrupts bytes.
  *
  * @module
  */
@@ -19,6 +19,18 @@ export interface Faults {
   serverError?: { status?: 500 | 503; rate?: number; next?: number };
   /** The body stream errors after this many bytes (over a port: the socket is destroyed). */
   dropAfterBytes?: number;
+  /**
+   * The body sends this many bytes, then nothing more: it neither ends nor fails until the client
+   * cancels it or goes away (a stalled connection; the client's idle timeout must end it).
+   */
+  stallAfterBytes?: number;
+  /**
+   * Answer only when the client gives up (its request's signal aborts; over a port, when it
+   * disconnects): the headers never come (the client's connect timeout must end it).
+   */
+  stallHeaders?: boolean;
+  /** Wait this many milliseconds before answering (or until the client gives up, if sooner). */
+  delayHeadersMs?: number;
   /** Slow the body to `bytesPerSecond`, only for object bytes in `[start, end)` when given. */
   throttle?: { bytesPerSecond: number; start?: number; end?: number };
   /** Invert the byte at this object offset whenever it is sent. */
@@ -38,7 +50,10 @@ export interface Faults {
 export { seededRandom } from "../seeded_random.ts";
 
 /** The faults that act on a response body. */
-export type BodyFaults = Pick<Faults, "dropAfterBytes" | "throttle" | "flipByteAt">;
+export type BodyFaults = Pick<
+  Faults,
+  "dropAfterBytes" | "stallAfterBytes" | "throttle" | "flipByteAt"
+>;
 
 /**
  * The error a dropped body stream fails with (`handle()` callers see it; over a port the socket is
@@ -64,6 +79,30 @@ export class DroppedConnectionError extends Error {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
+ * Waits `ms` milliseconds (forever when `ms` is `Infinity`), or until `signal` aborts if sooner.
+ * Only the timer of a finite wait keeps a process alive, and it is cleared on abort.
+ *
+ * @example
+ * ```ts
+ * import { waitUnlessAborted } from "./faults.ts";
+ * await waitUnlessAborted(10, new AbortController().signal);
+ * ```
+ */
+export function waitUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    signal?.addEventListener("abort", done, { once: true });
+    if (Number.isFinite(ms)) timer = setTimeout(done, Math.max(0, ms));
+  });
+}
+
+/**
  * Wrap a body stream that starts at object offset `start` with the body faults; `onBytes` is
  * told every chunk handed on.
  *
@@ -85,7 +124,9 @@ export function faultyBody(
   let pending: Uint8Array | null = null;
   let pos = start;
   let sent = 0;
-  const { dropAfterBytes, throttle, flipByteAt } = faults;
+  // Ends a stall: the body was cancelled.
+  let unstall: (() => void) | null = null;
+  const { dropAfterBytes, stallAfterBytes, throttle, flipByteAt } = faults;
   const tStart = throttle?.start ?? 0;
   const tEnd = throttle?.end ?? Infinity;
   const step = throttle ? Math.max(1, Math.floor(throttle.bytesPerSecond / 20)) : 0;
@@ -94,6 +135,11 @@ export function faultyBody(
       if (dropAfterBytes !== undefined && sent >= dropAfterBytes) {
         await reader.cancel().catch(() => {});
         controller.error(new DroppedConnectionError(sent));
+        return;
+      }
+      if (stallAfterBytes !== undefined && sent >= stallAfterBytes) {
+        // Nothing more, ever: only a cancel ends the wait (the stream is closed by then).
+        await new Promise<void>((resolve) => (unstall = resolve));
         return;
       }
       if (pending === null || pending.length === 0) {
@@ -113,6 +159,7 @@ export function faultyBody(
       if (throttled) n = Math.min(n, step, tEnd - pos);
       else if (throttle !== undefined && pos < tStart) n = Math.min(n, tStart - pos);
       if (dropAfterBytes !== undefined) n = Math.min(n, dropAfterBytes - sent);
+      if (stallAfterBytes !== undefined) n = Math.min(n, stallAfterBytes - sent);
       if (throttled) await sleep((n / throttle.bytesPerSecond) * 1000);
       const out = pending.subarray(0, n);
       pending = pending.subarray(n);
@@ -122,6 +169,7 @@ export function faultyBody(
       controller.enqueue(out);
     },
     cancel(reason) {
+      unstall?.();
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });

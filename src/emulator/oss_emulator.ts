@@ -9,7 +9,7 @@
 import { authenticate, type EmulatorCredentials } from "./authenticate.ts";
 import { evaluateConditions } from "./conditions.ts";
 import { errorResponse, OSS_ERRORS, type OssErrorSpec } from "./error_response.ts";
-import { type Faults, faultyBody, seededRandom } from "./faults.ts";
+import { type Faults, faultyBody, seededRandom, waitUnlessAborted } from "./faults.ts";
 import { MemoryStore } from "./memory_store.ts";
 import type {
   LookupResult,
@@ -283,6 +283,10 @@ export class OssEmulator {
       headers: request.headers,
     });
     const faults = perRequest ? { ...this.#faults, ...perRequest } : this.#faults;
+    if (faults.stallHeaders || faults.delayHeadersMs !== undefined) {
+      const ms = faults.stallHeaders ? Infinity : faults.delayHeadersMs!;
+      await waitUnlessAborted(ms, request.signal);
+    }
     await this.#maybeChangeObject(faults, target, index);
     if (faults.serverError && this.#shouldFail(faults.serverError, !perRequest?.serverError)) {
       return fail(

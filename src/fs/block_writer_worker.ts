@@ -46,11 +46,32 @@ let queue: Promise<void> = Promise.resolve();
 
 scope.onmessage = (event: MessageEvent<Request>) => {
   const request = event.data;
-  queue = queue.then(() => hasherReady).then(
-    (hasher) => handle(request, hasher),
-    (error) => scope.postMessage({ op: "open-failed", error: describe(error) }),
-  );
+  // Every request is answered, whatever happened before it: a write left unanswered would keep
+  // the download waiting forever.
+  queue = queue.then(async () => {
+    try {
+      handle(request, await hasherReady);
+    } catch (error) {
+      refuse(request, error);
+    }
+  });
 };
+
+/** The answer to a request that could not be handled at all. */
+function refuse(request: Request, error: unknown): void {
+  if (request.op === "write") {
+    const { id, buffer } = request;
+    try {
+      scope.postMessage({ op: "failed", id, error: describe(error), buffer }, [buffer]);
+    } catch {
+      scope.postMessage({ op: "failed", id, error: describe(error), buffer: new ArrayBuffer(0) });
+    }
+  } else if (request.op === "open") {
+    scope.postMessage({ op: "open-failed", error: describe(error) });
+  } else {
+    scope.postMessage({ op: "closed" });
+  }
+}
 
 function handle(request: Request, hasher: Crc64Hasher): void {
   if (request.op === "write") {

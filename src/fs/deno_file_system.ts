@@ -91,6 +91,15 @@ export class DenoFileSystem implements FileSystem {
     }
   }
 
+  /** Give `existing` the second name `newPath` (a hard link); `FS_EXISTS` when it is taken. */
+  async link(existing: string, newPath: string): Promise<void> {
+    try {
+      await Deno.link(existing, newPath);
+    } catch (e) {
+      throw toFileSystemError(e, "link", `${existing} -> ${newPath}`);
+    }
+  }
+
   /** Remove a file; no error when it does not exist. */
   async remove(path: string): Promise<void> {
     try {

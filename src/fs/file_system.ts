@@ -115,6 +115,31 @@ export interface FileSystem {
   stat(path: string): Promise<FileInfo | null>;
   /** Atomically rename a file, replacing `to` if it exists. */
   rename(from: string, to: string): Promise<void>;
+  /**
+   * Give the file `existing` a second name `newPath` (a hard link): both names then show the same
+   * file. Never replaces anything: fails with `FS_EXISTS` when `newPath` exists, so that a file
+   * written completely under a private name can be published exclusively, content and all (the
+   * download lock does this). Like a create, the new name is durable after `syncDir` of its
+   * directory. File systems without hard links (FAT, exFAT, some network shares) fail with another
+   * code (typically `FS_PERMISSION` or `FS_ERROR`).
+   *
+   * @example
+   * ```ts
+   * import type { FileSystem } from "./file_system.ts";
+   * async function publishOnce(fs: FileSystem, complete: string, name: string): Promise<boolean> {
+   *   try {
+   *     await fs.link(complete, name);
+   *     return true;
+   *   } catch (e) {
+   *     if ((e as { code?: string }).code === "FS_EXISTS") return false; // someone was first
+   *     throw e;
+   *   } finally {
+   *     await fs.remove(complete);
+   *   }
+   * }
+   * ```
+   */
+  link(existing: string, newPath: string): Promise<void>;
   /** Remove a file; no error when it does not exist. */
   remove(path: string): Promise<void>;
   /** Create a directory and its parents; no error when it exists. */

@@ -29,13 +29,33 @@
  *   the OS accepted) survives and becomes durable;
  * - every handle opened before the crash is dead: its calls throw {@linkcode SimulatedCrash}.
  *
+ * A **failing `datasync`** is a writeback error, as Linux reports it (`fsync` → `EIO`, once): the
+ * call rejects with a `FileSystemError` (`FS_ERROR`), and each un-synced data operation of that
+ * file (whichever handle made it) has either reached the disk or not, decided as at a `"torn"`
+ * crash (kept whole, dropped, or a prefix). The failed pages are then forgotten: the operations
+ * are no longer pending, the live image reverts to the durable one (reads show what the disk
+ * holds, the dropped bytes are gone), and a later `datasync` that succeeds does *not* bring them
+ * back. Retrying `datasync` is therefore never enough: whatever was written before the failure
+ * must be treated as lost. Other files are not affected. A `datasync` fails when it is the
+ * `failDatasyncAt`-th one, or when `onOperation` throws a `FileSystemError` for it.
+ *
+ * `openBlockWriter` (option `blockWriter`, default `"async"`, kept across `restart()`) returns a
+ * model of the worker block writer (`memory_block_writer.ts`), so that the engine takes the same
+ * path as with `NodeFileSystem` (`writeInWorker`, or 16 MiB to fetch): it writes through a handle
+ * of its own, each write (a piece of at most `maxWriteBytes`) lands a seeded-random number of
+ * event-loop turns after the call, in a random order across blocks, is counted as a `write` when
+ * it lands (so `crashAt` can hit it), and a block's CRC-64 promise settles only after all its
+ * bytes landed. A write that has not landed at a crash is lost; `close()` waits for pending
+ * writes. With `blockWriter: "none"`, `openBlockWriter` returns `null` and the engine writes
+ * inline through its `PositionalFile` (`InlineBlockWriter`).
+ *
  * ## Fault hooks
  *
  * Mutating operations are counted from 1 and logged: `open` with `create` or `truncate`, `write`,
- * `truncate`, `datasync`, `rename`, `remove`, `mkdir`, `syncDir`. Each call counts, whatever its
- * outcome. With `crashAt: k`, the k-th one throws {@linkcode SimulatedCrash} without taking effect,
- * and every later call (reads included) throws it too, until `crash()` or `restart()` (which also
- * disarm a `crashAt` not reached). Refused calls are not counted. A typical
+ * `truncate`, `datasync`, `rename`, `link`, `remove`, `mkdir`, `syncDir`. Each call counts,
+ * whatever its outcome. With `crashAt: k`, the k-th one throws {@linkcode SimulatedCrash}
+ * without taking effect, and every later call (reads included) throws it too, until `crash()` or
+ * `restart()` (which also disarm a `crashAt` not reached). Refused calls are not counted. A typical
  * crash test runs once to count the operations, then for every k runs again with `crashAt: k`,
  * restarts, resumes, and checks its invariants. `onOperation` sees every counted operation first
  * and may throw (any error fails that call; a `SimulatedCrash` also halts the file system).
@@ -48,9 +68,18 @@
  */
 
 import { FileSystemError } from "../errors.ts";
-import type { FileInfo, FileSystem, OpenOptions, PositionalFile } from "./file_system.ts";
+import type {
+  BlockWriter,
+  BlockWriterOptions,
+  FileInfo,
+  FileSystem,
+  OpenOptions,
+  PositionalFile,
+} from "./file_system.ts";
 import { checkOpenOptions, checkPosition, closedError } from "./_check.ts";
 import { seededRandom } from "../seeded_random.ts";
+import { createCrc64 } from "../crc64/crc64.ts";
+import { DEFAULT_MEMORY_MAX_WRITE_BYTES, MemoryBlockWriter } from "./memory_block_writer.ts";
 
 /**
  * The error a {@linkcode MemoryFileSystem} throws at a simulated crash, and for every call after
@@ -92,6 +121,7 @@ export type MemoryOperationKind =
   | "truncate"
   | "datasync"
   | "rename"
+  | "link"
   | "remove"
   | "mkdir"
   | "syncDir";
@@ -102,9 +132,9 @@ export interface MemoryOperation {
   index: number;
   /** What it is. */
   op: MemoryOperationKind;
-  /** The (normalized) path it acts on; for `rename`, the source. */
+  /** The (normalized) path it acts on; for `rename` and `link`, the existing name. */
   path: string;
-  /** For `rename`: the (normalized) destination. */
+  /** For `rename` and `link`: the (normalized) new name. */
   to?: string;
   /** For `write`: the offset. */
   offset?: number;
@@ -124,6 +154,17 @@ export interface MemoryFileSystemOptions {
   capacity?: number;
   /** Paths that, with everything under them, cannot be changed (`FS_PERMISSION`). @default [] */
   readOnly?: string[];
+  /**
+   * The n-th `datasync` (counted from 1 over the disk's life, whatever its outcome) fails as after
+   * a writeback error (see the module documentation); one shot. @default undefined (never)
+   */
+  failDatasyncAt?: number;
+  /**
+   * `"async"`: `openBlockWriter` returns a writer whose writes land later, in a seeded-random
+   * order, like the worker block writer's; `"none"`: it returns `null` (the engine writes inline).
+   * @default "async"
+   */
+  blockWriter?: "none" | "async";
 }
 
 /** Options of {@linkcode MemoryFileSystem.crash}. */
@@ -167,11 +208,14 @@ export class MemoryFileSystem implements FileSystem {
   /**
    * Make an empty file system (only `/` exists).
    *
-   * @param options seed, fault hooks, capacity and read-only paths
+   * @param options seed, fault hooks, capacity, read-only paths and the block writer
    */
   constructor(options: MemoryFileSystemOptions = {}) {
     if (options.capacity !== undefined && !(options.capacity >= 0)) {
       throw new RangeError(`capacity must be a non-negative number, got ${options.capacity}`);
+    }
+    if (![undefined, "none", "async"].includes(options.blockWriter)) {
+      throw new TypeError(`blockWriter must be "none" or "async", got ${options.blockWriter}`);
     }
     this.#disk = new Disk(options);
     this.#epoch = this.#disk.epoch;
@@ -209,6 +253,15 @@ export class MemoryFileSystem implements FileSystem {
     return run(() => this.#alive().rename(from, to));
   }
 
+  /**
+   * Give the file `existing` the second name `newPath` (a hard link; both names show the same
+   * file); `FS_EXISTS` when `newPath` exists. Like a create, the new name is durable after
+   * `syncDir` of its directory, and a crash before that removes it.
+   */
+  link(existing: string, newPath: string): Promise<void> {
+    return run(() => this.#alive().link(existing, newPath));
+  }
+
   /** Remove a file; no error when it does not exist. */
   remove(path: string): Promise<void> {
     return run(() => this.#alive().remove(path));
@@ -222,6 +275,45 @@ export class MemoryFileSystem implements FileSystem {
   /** Make the creates, renames and removes of entries in `path` durable. */
   syncDir(path: string): Promise<void> {
     return run(() => this.#alive().syncDir(path));
+  }
+
+  /**
+   * A writer for the existing file at `path` whose writes land later (see the module
+   * documentation and `memory_block_writer.ts`); `null` with `blockWriter: "none"`, and `null` too
+   * when the file cannot be opened for writing (missing, read-only), like `NodeFileSystem`'s.
+   *
+   * @example
+   * ```ts
+   * import { MemoryFileSystem } from "./memory_file_system.ts";
+   * const fs = new MemoryFileSystem({ seed: 3 });
+   * await (await fs.open("/part", { create: true })).close();
+   * const writer = (await fs.openBlockWriter("/part"))!;
+   * const written = writer.write(new Uint8Array([1, 2, 3]), 3, 0); // lands later
+   * await written;
+   * await writer.close(); // also waits for the writes still pending
+   * console.log(fs.readLive("/part")); // Uint8Array(3) [ 1, 2, 3 ]
+   * ```
+   */
+  async openBlockWriter(
+    path: string,
+    options: BlockWriterOptions = {},
+  ): Promise<BlockWriter | null> {
+    const maxWriteBytes = options.maxWriteBytes ?? DEFAULT_MEMORY_MAX_WRITE_BYTES;
+    if (!Number.isSafeInteger(maxWriteBytes) || maxWriteBytes <= 0) {
+      throw new RangeError(`maxWriteBytes must be a positive integer, got ${maxWriteBytes}`);
+    }
+    const disk = this.#alive();
+    if (disk.blockWriter !== "async") return null;
+    const hasher = await createCrc64();
+    let file: PositionalFile;
+    try {
+      // Its own handle, like the worker's file descriptor: not counted (no create, no truncate).
+      file = this.#alive().open(path, {});
+    } catch (error) {
+      if (error instanceof FileSystemError) return null;
+      throw error;
+    }
+    return new MemoryBlockWriter(file, path, hasher, { maxWriteBytes, random: disk.schedule });
   }
 
   /**
@@ -276,6 +368,20 @@ export class MemoryFileSystem implements FileSystem {
 
   set crashAt(index: number | undefined) {
     this.#disk.crashAt = index;
+  }
+
+  /** The `datasync` (counted from 1, see `datasyncCount`) to fail (one shot), or `undefined`. */
+  get failDatasyncAt(): number | undefined {
+    return this.#disk.failDatasyncAt;
+  }
+
+  set failDatasyncAt(n: number | undefined) {
+    this.#disk.failDatasyncAt = n;
+  }
+
+  /** The number of `datasync` calls so far, over all crashes. */
+  get datasyncCount(): number {
+    return this.#disk.datasyncs;
   }
 
   /** The allocated bytes beyond which writes fail with `FS_NO_SPACE`. */
@@ -501,6 +607,11 @@ class Disk {
   readOnly: Set<string>;
   halted: SimulatedCrash | undefined;
   handles: Set<MemoryPositionalFile> = new Set();
+  failDatasyncAt: number | undefined;
+  datasyncs = 0;
+  blockWriter: "none" | "async";
+  /** Decides when block-writer writes land (apart from `#random`, so crashes stay as they were). */
+  schedule: () => number;
   #random: () => number;
 
   constructor(options: MemoryFileSystemOptions) {
@@ -509,6 +620,9 @@ class Disk {
     this.capacity = options.capacity ?? Infinity;
     this.readOnly = new Set((options.readOnly ?? []).map(normalize));
     this.#random = seededRandom(options.seed ?? 1);
+    this.failDatasyncAt = options.failDatasyncAt;
+    this.blockWriter = options.blockWriter ?? "async";
+    this.schedule = seededRandom((options.seed ?? 1) ^ 0x5bd1e995);
   }
 
   checkRunning(): void {
@@ -525,6 +639,7 @@ class Disk {
   count(op: Omit<MemoryOperation, "index">): void {
     const operation: MemoryOperation = { index: this.log.length + 1, ...op };
     this.log.push(operation);
+    if (op.op === "datasync") this.datasyncs++;
     if (this.crashAt === operation.index) {
       this.crashAt = undefined;
       this.halted = new SimulatedCrash(
@@ -541,6 +656,22 @@ class Disk {
         throw e;
       }
     }
+    if (op.op === "datasync" && this.datasyncs === this.failDatasyncAt) {
+      this.failDatasyncAt = undefined;
+      throw new FileSystemError("FS_ERROR", "datasync", op.path, {
+        cause: new Error("EIO: input/output error (simulated writeback failure)"),
+      });
+    }
+  }
+
+  /**
+   * A `datasync` of `inode` failed (a writeback error): each un-synced operation reached the disk
+   * or not, as at a torn crash; then they are forgotten, and the live image is the durable one.
+   */
+  writebackFailed(inode: Inode): void {
+    for (const op of inode.pending) this.#land(inode.durable, op, "torn");
+    inode.pending = [];
+    inode.live = inode.durable.clone();
   }
 
   isReadOnly(p: string): boolean {
@@ -642,6 +773,22 @@ class Disk {
     if (f === t) return;
     this.live.set(t, e);
     this.live.delete(f);
+  }
+
+  link(existing: string, newPath: string): void {
+    const f = normalize(existing);
+    const t = normalize(newPath);
+    const shown = `${existing} -> ${newPath}`;
+    this.count({ op: "link", path: f, to: t });
+    this.checkParents(f, "link", shown);
+    const e = this.live.get(f);
+    if (e === undefined) throw new FileSystemError("FS_NOT_FOUND", "link", shown);
+    this.checkParents(t, "link", shown);
+    if (this.live.has(t)) throw new FileSystemError("FS_EXISTS", "link", shown);
+    if (e === DIR || this.isReadOnly(t)) {
+      throw new FileSystemError("FS_PERMISSION", "link", shown); // EPERM for a directory
+    }
+    this.live.set(t, e);
   }
 
   remove(path: string): void {
@@ -808,7 +955,12 @@ class MemoryPositionalFile implements PositionalFile {
   datasync(): Promise<void> {
     return run(() => {
       this.#check("datasync");
-      this.#disk.count({ op: "datasync", path: normalize(this.#path) });
+      try {
+        this.#disk.count({ op: "datasync", path: normalize(this.#path) });
+      } catch (error) {
+        if (error instanceof FileSystemError) this.#disk.writebackFailed(this.inode);
+        throw error;
+      }
       this.inode.datasync();
     });
   }

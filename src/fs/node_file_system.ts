@@ -8,7 +8,16 @@
  */
 
 import { constants } from "node:fs";
-import { type FileHandle, mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import {
+  type FileHandle,
+  link,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  stat,
+  unlink,
+} from "node:fs/promises";
 import { FileSystemError } from "../errors.ts";
 import type {
   BlockWriter,
@@ -101,6 +110,15 @@ export class NodeFileSystem implements FileSystem {
       await rename(from, to);
     } catch (e) {
       throw toFileSystemError(e, "rename", `${from} -> ${to}`);
+    }
+  }
+
+  /** Give `existing` the second name `newPath` (a hard link); `FS_EXISTS` when it is taken. */
+  async link(existing: string, newPath: string): Promise<void> {
+    try {
+      await link(existing, newPath);
+    } catch (e) {
+      throw toFileSystemError(e, "link", `${existing} -> ${newPath}`);
     }
   }
 

@@ -86,11 +86,11 @@ export class WorkerBlockWriter implements BlockWriter {
     worker.onerror = (event: Event) => {
       event.preventDefault?.();
       const message = (event as ErrorEvent).message ?? String(event);
-      this.#fail(
-        new FileSystemError("FS_ERROR", "write", path, {
-          cause: new Error(`the block-writer worker failed: ${message}`),
-        }),
-      );
+      this.#fail(this.#workerError(`the block-writer worker failed: ${message}`));
+    };
+    // A reply that cannot be read would leave its write pending forever: fail them all instead.
+    worker.onmessageerror = () => {
+      this.#fail(this.#workerError("a reply of the block-writer worker could not be read"));
     };
   }
 
@@ -157,9 +157,21 @@ export class WorkerBlockWriter implements BlockWriter {
     }
     const id = this.#nextId++;
     return new Promise<WrittenBlock>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
       const buffer = block.buffer as ArrayBuffer;
-      this.#worker.postMessage({ op: "write", id, buffer, length, offset }, [buffer]);
+      try {
+        this.#worker.postMessage({ op: "write", id, buffer, length, offset }, [buffer]);
+      } catch (error) {
+        // Never sent (e.g. the memory cannot be transferred): nothing will answer this write.
+        reject(
+          new FileSystemError("FS_ERROR", "write", this.#path, {
+            cause: new Error("the block could not be sent to the block-writer worker", {
+              cause: error,
+            }),
+          }),
+        );
+        return;
+      }
+      this.#pending.set(id, { resolve, reject });
     });
   }
 
@@ -201,6 +213,10 @@ export class WorkerBlockWriter implements BlockWriter {
       }
       if (this.#pending.size === 0) this.#onIdle?.();
     }
+  }
+
+  #workerError(message: string): FileSystemError {
+    return new FileSystemError("FS_ERROR", "write", this.#path, { cause: new Error(message) });
   }
 
   #closedError(): FileSystemError {

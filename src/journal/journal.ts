@@ -294,6 +294,36 @@ export class Journal {
   }
 
   /**
+   * Supersedes the journal with one that claims only `segments` (entries it holds now, e.g. the
+   * ones whose bytes were read back intact): rewritten exactly like `compact`, so a crash leaves
+   * the old or the new journal. Throws a `RangeError`, and changes nothing, when an entry is
+   * inconsistent (outside the range, overlapping another).
+   *
+   * @example
+   * ```ts
+   * import type { Journal } from "./journal.ts";
+   * async function forgetAll(journal: Journal) {
+   *   await journal.retain([]); // claims nothing any more
+   * }
+   * ```
+   */
+  retain(segments: readonly Segment[]): Promise<void> {
+    return this.#serial(async () => {
+      this.#requireOpen();
+      const next = new SegmentTable(this.#header.rangeStart, this.#header.rangeEnd);
+      for (const s of segments) {
+        const reason = next.applyEntry(s);
+        if (reason !== null) throw new RangeError(`cannot retain progress: ${reason}`);
+      }
+      const overlap = next.findOverlap();
+      if (overlap !== null) throw new RangeError(`cannot retain progress: ${overlap}`);
+      // Either journal on disk claims at least what `next` does: keep the smaller claim in memory.
+      this.#table = next;
+      await this.#compact();
+    });
+  }
+
+  /**
    * Closes the journal after the operations already started. Idempotent. The file stays: use
    * `Journal.remove` after a successful download.
    *

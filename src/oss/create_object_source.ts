@@ -24,7 +24,10 @@ import { UrlObjectSource } from "./url_object_source.ts";
 /** What to download: `oss://bucket/key`, an http(s) URL, or a bucket and key. */
 export type SourceSpec = string | { bucket: string; key: string; versionId?: string };
 
-/** Options of {@linkcode createObjectSource}. Only fetch, retry and userAgent apply to URLs. */
+/**
+ * Options of {@linkcode createObjectSource}. Only the request options (fetch, retry, userAgent,
+ * timeouts) apply to URLs.
+ */
 export interface ObjectSourceOptions extends EndpointOptions, RequestOptions {
   /** @default "v4" */
   signatureVersion?: SignatureVersion;
@@ -45,8 +48,9 @@ export interface ObjectSourceOptions extends EndpointOptions, RequestOptions {
  * Creates the {@linkcode ObjectSource} for `source`.
  *
  * @param source `oss://bucket/key`, `{ bucket, key, versionId? }` or an http(s) URL
- * @param options endpoint / region, credentials, signature version, fetch, retries
+ * @param options endpoint / region, credentials, signature version, fetch, retries, timeouts
  * @throws {TypeError} on a malformed source, bucket, key, endpoint, or conflicting version ids
+ * @throws {RangeError} for a timeout that is not a positive number
  *
  * @example
  * ```ts
@@ -70,6 +74,8 @@ export function createObjectSource(
     userAgent: options.userAgent,
     sleep: options.sleep,
     random: options.random,
+    connectTimeoutMs: options.connectTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs,
   };
   let name: { bucket: string; key: string; versionId?: string };
   if (typeof source === "string") {

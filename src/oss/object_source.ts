@@ -37,6 +37,12 @@ export interface ReadRequest {
   etag: string | null;
   /** Send no `Range` header at all (whole object, for servers without range support). */
   whole?: boolean;
+  /**
+   * The object's size as the download knows it: an answer that shows another size (the total of
+   * a 206's `Content-Range`, the `Content-Length` of a whole-object 200, the total of a 416's
+   * `bytes *\/total`) fails with `ObjectChangedError`.
+   */
+  objectSize?: number;
   /** Cancels the request and its body. */
   signal?: AbortSignal;
 }

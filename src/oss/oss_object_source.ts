@@ -6,11 +6,17 @@
  * @module
  */
 
-import { type RequestOptions, statRetryOptions } from "./request_options.ts";
+import { type RequestOptions, requestTimeouts, statRetryOptions } from "./request_options.ts";
 import { ProtocolError } from "../errors.ts";
 import type { Credentials } from "./credentials.ts";
 import { objectUrl, type ResolvedEndpoint } from "./endpoint.ts";
-import { defaultFetch, discardBody, type FetchFunction, send } from "./http_send.ts";
+import {
+  defaultFetch,
+  discardBody,
+  type FetchFunction,
+  send,
+  type SendOptions,
+} from "./http_send.ts";
 import type {
   ObjectMeta,
   ObjectSource,
@@ -64,10 +70,12 @@ export class OssObjectSource implements ObjectSource {
   #options: OssObjectSourceOptions;
   #url: URL;
   #fetch: FetchFunction;
+  #timeouts: SendOptions;
 
   /**
    * @param options what to read and how
    * @throws {TypeError} for V4 signing without a known region, or a bad bucket / key
+   * @throws {RangeError} for a timeout that is not a positive number
    */
   constructor(options: OssObjectSourceOptions) {
     const { bucket, key, versionId, endpoint } = options;
@@ -77,6 +85,7 @@ export class OssObjectSource implements ObjectSource {
           `(pass region, e.g. cn-hangzhou, or use signature V1)`,
       );
     }
+    this.#timeouts = requestTimeouts(options);
     this.#options = options;
     this.#url = objectUrl(endpoint, bucket, key, versionId ? [["versionId", versionId]] : []);
     this.#fetch = options.fetch ?? defaultFetch;
@@ -104,8 +113,8 @@ export class OssObjectSource implements ObjectSource {
         now: o.now,
       });
     }
-    const request = new Request(this.#url, { method, headers, signal });
-    return await send(this.#fetch, request, signal);
+    const request = new Request(this.#url, { method, headers });
+    return await send(this.#fetch, request, { ...this.#timeouts, signal });
   }
 
   /**

@@ -46,6 +46,21 @@ function emptyBody(): ReadableStream<Uint8Array> {
   return new ReadableStream({ start: (c) => c.close() });
 }
 
+function sizeChanged(size: number, expected: number): ObjectChangedError {
+  return new ObjectChangedError(`its size is ${size} bytes instead of ${expected}`);
+}
+
+/** The total of a `bytes *\/total` header, or `null` when absent or not of that form. */
+function unsatisfiedTotal(header: string | null): number | null {
+  if (header === null) return null;
+  try {
+    const cr = parseContentRange(header);
+    return cr.unsatisfied ? cr.total : null;
+  } catch {
+    return null;
+  }
+}
+
 async function fail(response: Response, error: Error): Promise<never> {
   await discardBody(response);
   throw error;
@@ -56,6 +71,8 @@ async function fail(response: Response, error: Error): Promise<never> {
  *
  * - non-2xx → the typed error of {@linkcode errorFromResponse} (412 → `ObjectChangedError`);
  * - an ETag differing from `request.etag` → `ObjectChangedError`;
+ * - with `request.objectSize`: an answer showing another object size (the total of a 206's
+ *   `Content-Range`, a 200's `Content-Length`, a 416's `bytes *\/total`) → `ObjectChangedError`;
  * - 206 whose `Content-Range` is not exactly the requested range → `ProtocolError`;
  * - 200 → `ranged: false`, `start: 0`, `end` = `Content-Length` (required);
  * - a compressed body (`Content-Encoding` other than identity) → `ProtocolError`.
@@ -74,6 +91,12 @@ export async function toReadResponse(
   response: Response,
   request: ReadRequest,
 ): Promise<ReadResponse> {
+  if (response.status === 416 && request.objectSize !== undefined) {
+    const total = unsatisfiedTotal(response.headers.get("content-range"));
+    if (total !== null && total !== request.objectSize) {
+      return fail(response, sizeChanged(total, request.objectSize));
+    }
+  }
   if (response.status < 200 || response.status > 299) throw await errorFromResponse(response);
   const h = response.headers;
   const encoding = h.get("content-encoding");
@@ -104,6 +127,10 @@ export async function toReadResponse(
     } catch (e) {
       return fail(response, e as Error);
     }
+    const { objectSize } = request;
+    if (objectSize !== undefined && cr.total !== null && cr.total !== objectSize) {
+      return fail(response, sizeChanged(cr.total, objectSize));
+    }
     if (cr.unsatisfied || cr.start !== request.start || cr.end !== request.end) {
       return fail(
         response,
@@ -120,6 +147,9 @@ export async function toReadResponse(
   } else if (response.status === 200) {
     if (length === null) {
       return fail(response, new ProtocolError("200 without Content-Length: size unknown"));
+    }
+    if (request.objectSize !== undefined && length !== request.objectSize) {
+      return fail(response, sizeChanged(length, request.objectSize));
     }
     start = 0;
     end = length;

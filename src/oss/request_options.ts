@@ -1,14 +1,19 @@
 /**
- * The options every object source shares: how requests are sent and retried.
+ * The options every object source shares: how requests are sent, timed and retried.
  *
  * @module
  */
-import type { FetchFunction } from "./http_send.ts";
+import type { FetchFunction, SendOptions } from "./http_send.ts";
 import type { StatOptions } from "./object_source.ts";
 import type { RetryPolicy, WithRetriesOptions } from "./retry.ts";
 
+/** The default connect timeout of a request (until its response headers arrive), in ms. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** The default idle timeout of a response body (no byte for that long), in ms. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
 /**
- * How requests are sent and retried.
+ * How requests are sent, timed and retried.
  *
  * @example
  * ```ts
@@ -27,6 +32,53 @@ export interface RequestOptions {
   sleep?: WithRetriesOptions["sleep"];
   /** Jitter source for retries (tests). @default Math.random */
   random?: () => number;
+  /**
+   * A request whose response headers have not arrived within this many milliseconds (connect,
+   * TLS and the server's first answer) is aborted and fails with a retryable `NetworkError`
+   * ("no response within N s"); `stat` retries it. `Infinity` means no limit.
+   * @default 30000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * A response body that delivers no byte for this many milliseconds while it is read is aborted
+   * (its connection freed) and the read fails with a retryable `NetworkError` ("no data for
+   * N s"). `Infinity` means no limit.
+   * @default 60000
+   */
+  idleTimeoutMs?: number;
+}
+
+function timeout(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (typeof v !== "number" || Number.isNaN(v) || v <= 0) {
+    throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`);
+  }
+  return v;
+}
+
+/**
+ * The timeouts of `options` with their defaults, checked: what {@linkcode send} takes (the signal
+ * is added per call).
+ *
+ * @throws {RangeError} when a timeout is not a positive number
+ *
+ * @example
+ * ```ts
+ * import { requestTimeouts } from "./request_options.ts";
+ * requestTimeouts({ idleTimeoutMs: 5000 }); // { connectTimeoutMs: 30000, idleTimeoutMs: 5000 }
+ * ```
+ */
+export function requestTimeouts(
+  options: RequestOptions,
+): Required<Pick<SendOptions, "connectTimeoutMs" | "idleTimeoutMs">> {
+  return {
+    connectTimeoutMs: timeout(
+      "connectTimeoutMs",
+      options.connectTimeoutMs,
+      DEFAULT_CONNECT_TIMEOUT_MS,
+    ),
+    idleTimeoutMs: timeout("idleTimeoutMs", options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS),
+  };
 }
 
 /**

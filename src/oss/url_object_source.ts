@@ -6,10 +6,16 @@
  * @module
  */
 
-import { type RequestOptions, statRetryOptions } from "./request_options.ts";
+import { type RequestOptions, requestTimeouts, statRetryOptions } from "./request_options.ts";
 import { ProtocolError } from "../errors.ts";
 import { parseContentRange } from "./content_range.ts";
-import { defaultFetch, discardBody, type FetchFunction, send } from "./http_send.ts";
+import {
+  defaultFetch,
+  discardBody,
+  type FetchFunction,
+  send,
+  type SendOptions,
+} from "./http_send.ts";
 import type {
   ObjectMeta,
   ObjectSource,
@@ -95,11 +101,13 @@ export class UrlObjectSource implements ObjectSource {
   #url: URL;
   #options: UrlObjectSourceOptions;
   #fetch: FetchFunction;
+  #timeouts: SendOptions;
 
   /**
    * @param url an http or https URL
-   * @param options fetch, retries, user agent
+   * @param options fetch, retries, user agent, timeouts
    * @throws {TypeError} when `url` is not an http(s) URL
+   * @throws {RangeError} for a timeout that is not a positive number
    */
   constructor(url: string | URL, options: UrlObjectSourceOptions = {}) {
     let parsed: URL;
@@ -112,6 +120,7 @@ export class UrlObjectSource implements ObjectSource {
       throw new TypeError(`unsupported URL scheme ${parsed.protocol} (expected http or https)`);
     }
     parsed.hash = "";
+    this.#timeouts = requestTimeouts(options);
     this.#url = parsed;
     this.#options = options;
     this.#fetch = options.fetch ?? defaultFetch;
@@ -122,7 +131,8 @@ export class UrlObjectSource implements ObjectSource {
   async #get(headers: Headers, signal?: AbortSignal): Promise<Response> {
     headers.set("accept-encoding", "identity");
     if (this.#options.userAgent) headers.set("user-agent", this.#options.userAgent);
-    return await send(this.#fetch, new Request(this.#url, { headers, signal }), signal);
+    const request = new Request(this.#url, { headers });
+    return await send(this.#fetch, request, { ...this.#timeouts, signal });
   }
 
   /**
