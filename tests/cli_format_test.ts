@@ -296,6 +296,7 @@ const result = (over: Partial<DownloadResult> = {}): DownloadResult => ({
   resumed: false,
   bytesResumed: 0,
   bytesReadBack: 0,
+  upToDate: false,
   bytesFetched: 64 * MiB,
   durationMs: 2000,
   verified: true,

@@ -77,6 +77,7 @@ test("parseCommand parses a full download command line", () => {
     "--connect-timeout",
     "2.5",
     "--idle-timeout=90",
+    "--force",
   ]);
   assert.deepEqual(c, {
     kind: "get",
@@ -92,6 +93,7 @@ test("parseCommand parses a full download command line", () => {
     concurrency: 4,
     checkpoint: "cp.journal",
     resume: false,
+    force: true,
     connectTimeoutMs: 2500,
     idleTimeoutMs: 90_000,
     output: "json",
@@ -287,6 +289,7 @@ test("main: --help lists every option with its default, and the exit codes", asy
       "--concurrency",
       "--checkpoint",
       "--no-resume",
+      "--force",
       "--version-id",
       "--range",
       "--quiet",

@@ -228,3 +228,26 @@ test("a missing destination directory is created", async () => {
   assert.ok(sameBytes(f.fs.readLive(dest), f.object));
   assert.equal(result.verified, true);
 });
+
+test("a destination that already holds the object is kept: nothing fetched, unless forced", async () => {
+  const f = await fixture(300_000, 13);
+  await download(f.options());
+  const sent = f.emulator.stats.bytesSent;
+  const notices: string[] = [];
+  const again = await download(f.options({ onNotice: (n) => notices.push(n.code) }));
+  assert.equal(again.upToDate, true);
+  assert.equal(again.verified, true);
+  assert.equal(again.bytesFetched, 0);
+  assert.equal(f.emulator.stats.bytesSent, sent, "object bytes were sent");
+  assert.ok(notices.includes("UP_TO_DATE"));
+  const forced = await download(f.options({ force: true }));
+  assert.equal(forced.upToDate, false);
+  assert.equal(forced.bytesFetched, 300_000);
+  // Same size, other bytes: downloaded again, and the result is exact.
+  const other = f.fs.readLive(DEST)!;
+  other[1234] ^= 0xff;
+  f.fs.writeDurable(DEST, other);
+  const fixed = await download(f.options());
+  assert.equal(fixed.upToDate, false);
+  assert.ok(sameBytes(f.fs.readLive(DEST), f.object));
+});

@@ -69,6 +69,7 @@ export async function runGet(command: GetCommand, io: CliIo): Promise<number> {
       concurrency: command.concurrency,
       checkpoint: command.checkpoint,
       resume: command.resume,
+      force: command.force,
       connectTimeoutMs: command.connectTimeoutMs,
       idleTimeoutMs: command.idleTimeoutMs,
     },

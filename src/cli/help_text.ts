@@ -59,6 +59,8 @@ get: download <source> to <destination> (a file, or a directory to keep the key'
   --concurrency N           parts fetched at once, 1-256 (default: ${DEFAULTS.concurrency})
   --checkpoint PATH         the journal (default: <destination>.ossdl-journal)
   --no-resume               ignore an existing journal and start over (default: resume)
+  --force                   download even when the destination already holds the object (same
+                            size and CRC-64 as the server's); without it nothing is fetched then
   --connect-timeout SECONDS give up on a request whose response has not begun in time; it is
                             retried (decimals allowed; default: ${connectSeconds})
   --idle-timeout SECONDS    abort a body that delivers no byte for this long and continue from

@@ -40,6 +40,8 @@ export interface GetCommand {
   checkpoint?: string;
   /** `false` with `--no-resume`. */
   resume: boolean;
+  /** `--force`: download even when the destination already holds the object. */
+  force: boolean;
   /** `--connect-timeout`, in ms. */
   connectTimeoutMs?: number;
   /** `--idle-timeout`, in ms. */
@@ -181,6 +183,7 @@ const GET_OPTIONS: OptionSpec = {
   concurrency: { type: "string" },
   checkpoint: { type: "string" },
   "no-resume": { type: "boolean" },
+  force: { type: "boolean" },
   "connect-timeout": { type: "string" },
   "idle-timeout": { type: "string" },
   ...OUTPUT_OPTIONS,
@@ -374,6 +377,7 @@ function parseGet(args: string[]): Command {
     concurrency: concurrency === undefined ? undefined : parseConcurrency(concurrency),
     checkpoint: str(values, "checkpoint"),
     resume: !values["no-resume"],
+    force: values.force === true,
     connectTimeoutMs: connectTimeout === undefined
       ? undefined
       : parseSeconds(connectTimeout, "--connect-timeout"),

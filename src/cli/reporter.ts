@@ -51,6 +51,10 @@ const CLEAR_LINE = "\r\x1b[2K";
  * ```
  */
 export function summaryLine(r: DownloadResult): string {
+  if (r.upToDate) {
+    return `up to date: ${r.destination} already holds the object (${formatBytes(r.bytes)}, ` +
+      `CRC-64 ${r.crc64} equal to the server's); nothing fetched (--force downloads anyway)`;
+  }
   const seconds = r.durationMs / 1000;
   const rate = seconds > 0 ? `, ${formatRate(r.bytesFetched / seconds)}` : "";
   let line = `done: ${formatBytes(r.bytes)} -> ${r.destination} in ${formatDuration(seconds)}` +

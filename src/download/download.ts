@@ -32,6 +32,7 @@ import { createFresh, discard, type DownloadPaths, type StartingPoint } from "./
 import { ProgressMeter } from "./progress_meter.ts";
 import { resumePoint } from "./resume_point.ts";
 import { SequentialSource } from "./sequential_source.ts";
+import { fileCrc64 } from "../verify/file_crc64.ts";
 import { runSegments, type RunStats } from "./run_segments.ts";
 import { Segment } from "./segment.ts";
 import { tiledCrc } from "./recover_finished.ts";
@@ -245,6 +246,20 @@ async function transfer(
   };
   const journaled = length > tuning.partSize;
 
+  if (!options.force && isWholeObject && meta.crc64 !== null) {
+    const held = await destinationCrc(fs, paths.destination, length, options.signal);
+    if (held === meta.crc64) {
+      // Leftovers of an earlier attempt at this very object are of no use any more.
+      await discard(fs, paths);
+      notice({
+        code: "UP_TO_DATE",
+        message: `${paths.destination} already holds this object (same size and CRC-64 as the ` +
+          `server's); nothing fetched (force downloads anyway)`,
+      });
+      return { ...outcome(paths, meta, length, held, 0, isWholeObject, 0), upToDate: true };
+    }
+  }
+
   let start: StartingPoint | null = null;
   let bytesReadBack = 0;
   if (journaled && !input.forceFresh) {
@@ -290,6 +305,7 @@ async function transfer(
       tuning,
       meter,
       signal: options.signal,
+      slots: options.connectionSlots,
       stats,
       onRetry: (error, attempt, delayMs) =>
         notice({
@@ -361,6 +377,7 @@ function outcome(
 ): AttemptOutcome {
   const verified = isWholeObject && meta.crc64 !== null;
   return {
+    upToDate: false,
     destination: paths.destination,
     bytes: length,
     crc64: crc.toString(),
@@ -377,6 +394,19 @@ function outcome(
       : "not verified: OSS gives a CRC-64 for the whole object only, not for a range; each " +
         "part's CRC-64 was computed as it arrived and carried across resumes",
   };
+}
+
+/** The CRC-64 of the file at `path` when it is a file of `length` bytes, else `null`. */
+async function destinationCrc(
+  fs: FileSystem,
+  path: string,
+  length: number,
+  signal: AbortSignal | undefined,
+): Promise<bigint | null> {
+  const info = await fs.stat(path);
+  if (!info?.isFile || info.size !== length) return null;
+  const { crc64, bytes } = await fileCrc64(path, { fs, signal });
+  return bytes === length ? crc64 : null;
 }
 
 /** Combine every segment's CRC in order; they must tile `[start, end)` exactly. */

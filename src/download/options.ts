@@ -4,6 +4,7 @@
  * @module
  */
 import type { FileSystem } from "../fs/file_system.ts";
+import type { ConnectionSlots } from "./connection_slots.ts";
 
 /** Where the bytes come from: `oss://bucket/key`, an http(s) URL, or a bucket and key. */
 export type DownloadSource = string | { bucket: string; key: string; versionId?: string };
@@ -40,7 +41,7 @@ export interface DownloadProgress {
 
 /** Something a person should know, which is not an error: a restart, a damaged journal. */
 export interface DownloadNotice {
-  /** A stable code: `JOURNAL_DAMAGED`, `JOURNAL_FOREIGN`, `OBJECT_CHANGED`, `RANGE_IGNORED`, `PARTIAL_MISSING`, `KEPT_BYTES_DAMAGED`, `RETRY`. */
+  /** A stable code: `JOURNAL_DAMAGED`, `JOURNAL_FOREIGN`, `OBJECT_CHANGED`, `RANGE_IGNORED`, `PARTIAL_MISSING`, `KEPT_BYTES_DAMAGED`, `UP_TO_DATE`, `RETRY`. */
   code: string;
   /** One sentence. */
   message: string;
@@ -96,6 +97,13 @@ export interface DownloadOptions {
   checkpoint?: string;
   /** Resume from an existing journal. `false` starts over. @default true */
   resume?: boolean;
+  /**
+   * Download even when the destination already holds the object. Without it, a destination with
+   * the object's size and the server's CRC-64 (read back and hashed) is kept as it is and nothing
+   * is fetched (`upToDate: true` in the result, an `UP_TO_DATE` notice).
+   * @default false
+   */
+  force?: boolean;
   /** Attempts per request for retryable failures. @default 6 */
   maxAttempts?: number;
   /** First retry backoff in ms (full jitter, doubling, capped at 20 s). @default 200 */
@@ -122,6 +130,12 @@ export interface DownloadOptions {
   fetch?: typeof fetch;
   /** The file system. @default picked by runtime (Deno or node:fs) */
   fs?: FileSystem;
+  /**
+   * Connection slots shared with other downloads, to cap their open connections together (a
+   * prefix download passes one): each part's request holds a slot while it runs.
+   * @default undefined (only `concurrency` limits this download)
+   */
+  connectionSlots?: ConnectionSlots;
   /** Environment lookup for credentials. @default the process environment */
   env?: (name: string) => string | undefined;
 }
@@ -153,6 +167,11 @@ export interface DownloadResult {
   durationMs: number;
   /** `true` when the CRC-64 was compared with the server's and matched. */
   verified: boolean;
+  /**
+   * `true` when the destination already held the object (same size and CRC-64 as the server's)
+   * and nothing was fetched (see `force`).
+   */
+  upToDate: boolean;
   /** How the bytes were checked, in one sentence. */
   verification: string;
   /** Parts fetched in this run. */

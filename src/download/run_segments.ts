@@ -9,6 +9,7 @@ import type { BlockWriter, PositionalFile } from "../fs/file_system.ts";
 import type { Journal } from "../journal/journal.ts";
 import type { ObjectSource } from "../oss/object_source.ts";
 import { Committer } from "./committer.ts";
+import type { ConnectionSlots } from "./connection_slots.ts";
 import { BufferPool, fetchSegment } from "./fetch_segment.ts";
 import type { ResolvedTuning } from "./options.ts";
 import type { ProgressMeter } from "./progress_meter.ts";
@@ -52,6 +53,8 @@ export interface RunInput {
   tuning: ResolvedTuning;
   meter: ProgressMeter;
   signal: AbortSignal | undefined;
+  /** Shared connection slots: a part's request holds one while it runs. */
+  slots?: ConnectionSlots;
   stats: RunStats;
   onRetry(error: unknown, attempt: number, delayMs: number): void;
 }
@@ -132,13 +135,16 @@ export async function runSegments(input: RunInput): Promise<readonly Segment[]> 
       if (!segment) return;
       active++;
       stats.parts++;
+      let release: (() => void) | null = null;
       try {
+        if (input.slots) release = await input.slots.acquire(internal.signal);
         await fetchSegment(context, segment, pool);
         partsDone++;
         commitSoon();
       } catch (error) {
         fail(error);
       } finally {
+        release?.();
         segment.active = false;
         active--;
       }
