@@ -1,7 +1,8 @@
 /**
  * A local OSS-compatible server for tests, demos and benchmarks: GetObject/HeadObject with
  * ranges, conditions, versions, CRC-64, error XML, V1/V4 authentication, and fault injection
- * (dropped connections, 5xx, throttling, corrupted bytes, changing objects, ignored ranges).
+ * (dropped connections, 5xx, throttling, corrupted bytes, changing objects, ignored ranges), and
+ * bucket listings (ListObjectsV2 / ListObjects V1).
  *
  * @example
  * ```ts ignore
@@ -28,6 +29,9 @@ export type { EmulatorCredentials } from "./src/emulator/authenticate.ts";
 export { DroppedConnectionError, type Faults, seededRandom } from "./src/emulator/faults.ts";
 export { MemoryStore, type MemoryStoreOptions } from "./src/emulator/memory_store.ts";
 export type {
+  ListEntry,
+  ListPage,
+  ListQuery,
   LookupResult,
   ObjectStore,
   PutOptions,
@@ -35,6 +39,7 @@ export type {
   StoredObject,
 } from "./src/emulator/object_store.ts";
 export {
+  type DirectoryChild,
   type DirectoryEntryInfo,
   type DirectoryReader,
   DirectoryStore,

@@ -44,7 +44,10 @@ export { crc64, type Crc64Hasher, createCrc64 } from "./src/crc64/crc64.ts";
 export { combineCrc64 } from "./src/crc64/combine.ts";
 export { type PresignOptions, presignUrl } from "./src/oss/presign_url.ts";
 export type { SignatureVersion } from "./src/oss/sign_request.ts";
-export { Credentials, type CredentialsInput } from "./src/oss/credentials.ts";
+export { Credentials, type CredentialsInput, type EnvLookup } from "./src/oss/credentials.ts";
+export type { RequestOptions } from "./src/oss/request_options.ts";
+export type { FetchFunction } from "./src/oss/http_send.ts";
+export type { RetryPolicy, WithRetriesOptions } from "./src/oss/retry.ts";
 export type { AddressingStyle, EndpointOptions } from "./src/oss/endpoint.ts";
 export type { OssObjectName } from "./src/oss/oss_url.ts";
 export type {
@@ -66,3 +69,16 @@ export { Crc64UnavailableError } from "./src/verify/crc64_unavailable_error.ts";
 export { fileNameFromSource, UnsafeFileNameError } from "./src/download/destination_path.ts";
 export { NodeFileSystem } from "./src/fs/node_file_system.ts";
 export { DenoFileSystem } from "./src/fs/deno_file_system.ts";
+export { ConnectionSlots } from "./src/download/connection_slots.ts";
+export {
+  downloadPrefix,
+  type ObjectOutcome,
+  PREFIX_DEFAULTS,
+  type PrefixDownloadOptions,
+  type PrefixDownloadResult,
+  type PrefixProgress,
+} from "./src/batch/download_prefix.ts";
+export type { FilterRule } from "./src/batch/glob_filter.ts";
+export type { Shard } from "./src/batch/shard.ts";
+export { type ListedObject, listObjects, type ListObjectsOptions } from "./src/oss/list_objects.ts";
+export { type OssPrefix, parseOssPrefix } from "./src/oss/parse_oss_prefix.ts";

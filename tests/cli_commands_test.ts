@@ -235,8 +235,12 @@ test("statusCommandFor names the file a download into a directory writes, or the
     checkpoint,
     signatureVersion: "v4",
     resume: true,
+    force: false,
     output: "normal",
     debug: false,
+    recursive: false,
+    filters: [],
+    checksum: false,
   });
   const status = (c: GetCommand) => statusCommandFor("ossdl", c, fs);
   assert.equal(await status(get("oss://b-1/x/k.bin", "/data/dl")), "ossdl status /data/dl/k.bin");

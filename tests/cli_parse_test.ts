@@ -98,6 +98,9 @@ test("parseCommand parses a full download command line", () => {
     idleTimeoutMs: 90_000,
     output: "json",
     debug: true,
+    recursive: false,
+    filters: [],
+    checksum: false,
   });
 });
 
@@ -338,4 +341,46 @@ test("main: a bad bucket name is a usage error (exit 2), not a crash", async () 
   ]);
   assert.equal(await main(f.io), 2);
   assert.match(f.err(), /^error: invalid bucket name "Bad_Bucket"/);
+});
+
+test("get -r: filters keep their order, jobs, checksum and shard are parsed", () => {
+  const c = parseCommand([
+    "get",
+    "-r",
+    "oss://bucket/data/",
+    "out/",
+    "--exclude",
+    "*",
+    "--include=*.txt",
+    "--exclude",
+    "tmp/**",
+    "--jobs",
+    "12",
+    "--checksum",
+    "--shard",
+    "2/5",
+  ]);
+  assert.equal(c.kind, "get");
+  if (c.kind !== "get") return;
+  assert.equal(c.recursive, true);
+  assert.deepEqual(c.filters, [{ exclude: "*" }, { include: "*.txt" }, { exclude: "tmp/**" }]);
+  assert.equal(c.jobs, 12);
+  assert.equal(c.checksum, true);
+  assert.deepEqual(c.shard, { index: 2, count: 5 });
+});
+
+test("get -r: options that need -r, or do not go with it, are usage errors", () => {
+  const bad = [
+    ["oss://b/k", "out", "--include", "*.txt"],
+    ["oss://b/k", "out", "--jobs", "4"],
+    ["oss://b/k", "out", "--shard", "0/2"],
+    ["-r", "https://example.com/x", "out"],
+    ["-r", "oss://b/p/", "out", "--range", "0-10"],
+    ["-r", "oss://b/p/", "out", "--checkpoint", "cp"],
+    ["-r", "oss://b/p/", "out", "--shard", "3/3"],
+    ["-r", "oss://b/p/", "out", "--shard", "x"],
+    ["-r", "oss://b/p/", "out", "--jobs", "0"],
+    ["-r", "oss://b/p/", "out", "--include", "[abc"],
+  ];
+  for (const args of bad) assert.throws(() => parseCommand(args), UsageError, args.join(" "));
 });

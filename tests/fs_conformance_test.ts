@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileSystemError } from "../src/errors.ts";
-import type { FileSystem, PositionalFile } from "../src/fs/file_system.ts";
+import type { FileInfo, FileSystem, PositionalFile } from "../src/fs/file_system.ts";
 import { MemoryFileSystem } from "../src/fs/memory_file_system.ts";
 import { NodeFileSystem } from "../src/fs/node_file_system.ts";
 import { defaultFileSystem } from "../src/fs/default_file_system.ts";
@@ -90,6 +90,13 @@ function sameBytes(actual: Uint8Array, expected: Uint8Array, what = "bytes"): vo
   assert.equal(i, -1, `${what}: first difference at byte ${i}`);
 }
 
+/** What `stat` says apart from `mtimeMs` (checked on its own: it varies). */
+function withoutMtime(info: FileInfo | null): Omit<FileInfo, "mtimeMs"> | null {
+  if (info === null) return null;
+  const { mtimeMs: _, ...rest } = info;
+  return rest;
+}
+
 async function readAll(f: PositionalFile): Promise<Uint8Array> {
   const out = new Uint8Array(await f.size());
   assert.equal(await f.read(out, 0), out.length);
@@ -121,7 +128,11 @@ function conformance(name: string, make: () => Promise<Subject>): void {
       await rejectsWith(f.write(enc.encode("x"), 0), "FS_ERROR", s);
       await rejectsWith(f.read(buf, 0), "FS_ERROR", s);
       assert.equal(dec.decode(await fs.readFile(p)), "hello world");
-      assert.deepEqual(await fs.stat(p), { size: 11, isFile: true, isDirectory: false });
+      assert.deepEqual(withoutMtime(await fs.stat(p)), {
+        size: 11,
+        isFile: true,
+        isDirectory: false,
+      });
     }));
 
   test(`${name}: open keeps, truncates, or opens read-only`, () =>
@@ -173,15 +184,27 @@ function conformance(name: string, make: () => Promise<Subject>): void {
       const { fs } = s;
       assert.equal(await fs.stat(join(s.root, "missing")), null);
       assert.equal(await fs.stat(join(s.root, "missing", "deeper")), null);
-      assert.deepEqual(await fs.stat(s.root), {
+      assert.deepEqual(withoutMtime(await fs.stat(s.root)), {
         size: (await fs.stat(s.root))!.size,
         isFile: false,
         isDirectory: true,
       });
       const p = join(s.root, "f");
       await (await fs.open(p, { create: true })).close();
-      assert.deepEqual(await fs.stat(p), { size: 0, isFile: true, isDirectory: false });
+      assert.deepEqual(withoutMtime(await fs.stat(p)), {
+        size: 0,
+        isFile: true,
+        isDirectory: false,
+      });
       assert.equal(await fs.stat(join(p, "under-a-file")), null);
+      // mtimeMs: whole milliseconds, known for files on every adapter, never going back on a write.
+      const before = (await fs.stat(p))!.mtimeMs!;
+      assert.ok(Number.isSafeInteger(before) && before >= 0, `mtimeMs ${before}`);
+      const f = await fs.open(p);
+      await f.write(enc.encode("x"), 0);
+      await f.close();
+      const after = (await fs.stat(p))!.mtimeMs!;
+      assert.ok(Number.isSafeInteger(after) && after >= before, `mtimeMs ${before} -> ${after}`);
     }));
 
   test(`${name}: rename replaces the destination atomically`, () =>
@@ -241,7 +264,11 @@ function conformance(name: string, make: () => Promise<Subject>): void {
       await f.close();
       await fs.link(a, b);
       assert.equal(dec.decode(await fs.readFile(b)), "record");
-      assert.deepEqual(await fs.stat(b), { size: 6, isFile: true, isDirectory: false });
+      assert.deepEqual(withoutMtime(await fs.stat(b)), {
+        size: 6,
+        isFile: true,
+        isDirectory: false,
+      });
       const g = await fs.open(b);
       await g.write(enc.encode("R"), 0); // one file: a write through one name shows in the other
       await g.close();

@@ -36,6 +36,8 @@ export const EXIT = {
   JOURNAL: 10,
   /** Another live process is downloading to the same destination. */
   LOCKED: 11,
+  /** `get -r`: some objects failed (the others are complete); run again to retry them. */
+  SOME_FAILED: 12,
   /** `verify` cannot check the file: the server gives no CRC-64 for the object (12 is kept for
    * a prefix download with failed objects). */
   UNVERIFIABLE: 13,
@@ -67,6 +69,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
   [EXIT.PROTOCOL, "the server broke the protocol (not OSS-like)"],
   [EXIT.JOURNAL, "the checkpoint journal is damaged (status)"],
   [EXIT.LOCKED, "another ossdl process is downloading to the same destination"],
+  [EXIT.SOME_FAILED, "get -r: some objects failed, the others are complete (run again to retry)"],
   [EXIT.UNVERIFIABLE, "verify: the server gives no CRC-64 for the object, nothing to compare"],
   [EXIT.SIGINT, "interrupted by SIGINT (Ctrl-C); run the same command to resume"],
   [EXIT.SIGTERM, "interrupted by SIGTERM; run the same command to resume"],

@@ -8,6 +8,7 @@ import { defaultFileSystem } from "../fs/default_file_system.ts";
 import type { FileSystem } from "../fs/file_system.ts";
 import type { CliIo } from "./cli_io.ts";
 import type { GetCommand } from "./parse_command.ts";
+import { runGetPrefix } from "./get_prefix_command.ts";
 import { runDownload } from "./run_download.ts";
 import { resumeCommand, shellQuote } from "./shell_quote.ts";
 
@@ -50,6 +51,7 @@ export async function statusCommandFor(
  * ```
  */
 export async function runGet(command: GetCommand, io: CliIo): Promise<number> {
+  if (command.recursive) return await runGetPrefix(command, io);
   const { exitCode } = await runDownload({
     io,
     output: command.output,

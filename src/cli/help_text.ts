@@ -35,6 +35,7 @@ export function helpText(program: string, version: string): string {
 
 Usage:
   ${program} [get] <source> <destination> [options]
+  ${program} get -r oss://BUCKET/PREFIX <directory> [--include GLOB]... [--exclude GLOB]... [options]
   ${program} verify <source> <file> [--endpoint URL] [--region ID] [--version-id ID] [--json] ...
   ${program} serve [--root DIR] [--port N] [--host ADDR] [--region ID] [--access-key-id ID --access-key-secret S [--security-token T]]
   ${program} crc64 <file>
@@ -71,6 +72,27 @@ get: download <source> to <destination> (a file, or a directory to keep the key'
   --debug                   print stack traces of errors
   -h, --help                show this help
   --version                 print the version
+
+get -r, --recursive: every object under a key prefix into <directory> (created when missing).
+  The local path is the key without the prefix's part up to its last "/" (oss://b/data/2024/
+  puts data/2024/x/y.bin at <directory>/x/y.bin). Run it again after any interruption: complete,
+  unchanged objects are skipped (a manifest in <directory> records them), big ones resume from
+  their journals, changed ones are fetched again. Keys that cannot be a safe relative path, and
+  paths two keys would share, are reported as failed and never written. Exit 12 when some objects
+  failed (the others are complete).
+  --include GLOB, --exclude GLOB  on the relative path, in the order given, the last match decides
+                            (default: included); * within a folder (a glob without "/" matches
+                            the file name at any depth), ** across folders, ? one character;
+                            only *.txt: --exclude '*' --include '*.txt'
+  --jobs N                  objects at once, 1-1024 (default: 8); all of them share one cap of
+                            16 open connections
+  --checksum                also keep files that have no manifest record (put there by another
+                            tool) when their CRC-64 equals the server's
+  --shard K/N               only the keys whose stable hash falls in share K of N (K = 0..N-1):
+                            N machines split one prefix with no coordination
+  --force                   download every object again
+  --json                    one record per object ("type":"object", status done|skipped|failed),
+                            progress records, and a final record with "done": true
 
   SIZE is bytes, or a number with a binary unit: K, KiB, M, MiB, G, GiB, T, TiB (any case);
   every unit is binary, so 8M = 8MB = 8MiB = 8388608 bytes.

@@ -5,6 +5,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { compileFilters, type FilterRule } from "../batch/glob_filter.ts";
+import { parseShard, type Shard } from "../batch/shard.ts";
 import { type ByteRange, parseRange } from "./parse_range.ts";
 import { parseSize } from "./parse_size.ts";
 import { UsageError } from "./usage_error.ts";
@@ -50,6 +52,16 @@ export interface GetCommand {
   output: OutputMode;
   /** `--debug`. */
   debug: boolean;
+  /** `-r`, `--recursive`: the source is a key prefix and the destination a directory. */
+  recursive: boolean;
+  /** `--include` / `--exclude` globs, in the order given (with `-r`). */
+  filters: FilterRule[];
+  /** `--jobs`: objects at once (with `-r`). */
+  jobs?: number;
+  /** `--checksum`: compare files without a record by CRC-64 (with `-r`). */
+  checksum: boolean;
+  /** `--shard K/N` (with `-r`). */
+  shard?: Shard;
 }
 
 /** `verify <source> <file>`: check a local file against the object's CRC-64. */
@@ -153,7 +165,10 @@ export type Command =
 /** The subcommand names (a source is never one of them: it has a scheme). */
 export const SUBCOMMANDS = ["get", "verify", "serve", "crc64", "status", "demo"] as const;
 
-type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
+type OptionSpec = Record<
+  string,
+  { type: "string" | "boolean"; short?: string; multiple?: boolean }
+>;
 
 const COMMON: OptionSpec = {
   help: { type: "boolean", short: "h" },
@@ -184,6 +199,12 @@ const GET_OPTIONS: OptionSpec = {
   checkpoint: { type: "string" },
   "no-resume": { type: "boolean" },
   force: { type: "boolean" },
+  recursive: { type: "boolean", short: "r" },
+  include: { type: "string", multiple: true },
+  exclude: { type: "string", multiple: true },
+  jobs: { type: "string" },
+  checksum: { type: "boolean" },
+  shard: { type: "string" },
   "connect-timeout": { type: "string" },
   "idle-timeout": { type: "string" },
   ...OUTPUT_OPTIONS,
@@ -211,12 +232,24 @@ const DEMO_OPTIONS: OptionSpec = {
   json: { type: "boolean" },
 };
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
-function parse(args: string[], options: OptionSpec): { values: Values; positionals: string[] } {
+/** An option as it stood on the command line, in order. */
+interface OptionToken {
+  name: string;
+  value: string | undefined;
+}
+
+function parse(
+  args: string[],
+  options: OptionSpec,
+): { values: Values; positionals: string[]; tokens: OptionToken[] } {
   try {
-    const r = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: r.values as Values, positionals: r.positionals };
+    const r = parseArgs({ args, options, allowPositionals: true, strict: true, tokens: true });
+    const tokens = (r.tokens ?? []).flatMap((t) =>
+      t.kind === "option" ? [{ name: t.name, value: t.value }] : []
+    );
+    return { values: r.values as Values, positionals: r.positionals, tokens };
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     // Node adds a sentence about "--" to unknown options; keep the first one.
@@ -349,7 +382,7 @@ function connection(values: Values): {
 }
 
 function parseGet(args: string[]): Command {
-  const { values, positionals } = parse(args, GET_OPTIONS);
+  const { values, positionals, tokens } = parse(args, GET_OPTIONS);
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   if (positionals.length === 0) {
@@ -367,6 +400,21 @@ function parseGet(args: string[]): Command {
   const concurrency = str(values, "concurrency");
   const connectTimeout = str(values, "connect-timeout");
   const idleTimeout = str(values, "idle-timeout");
+  const recursive = values.recursive === true;
+  const batch = batchOptions(values, tokens, recursive);
+  if (recursive) {
+    if (!/^oss:\/\//i.test(source)) {
+      throw new UsageError(
+        "-r needs an oss://bucket/prefix source",
+        "a prefix download lists the bucket: give oss://BUCKET/PREFIX and a directory",
+      );
+    }
+    for (const name of ["range", "version-id", "checkpoint", "no-resume"]) {
+      if (values[name] !== undefined) {
+        throw new UsageError(`--${name} cannot be used with -r`, "it applies to one object");
+      }
+    }
+  }
   return {
     kind: "get",
     source,
@@ -386,7 +434,67 @@ function parseGet(args: string[]): Command {
       : parseSeconds(idleTimeout, "--idle-timeout"),
     output: outputMode(values),
     debug: values.debug === true,
+    recursive,
+    ...batch,
   };
+}
+
+/** The options of a prefix download (`-r`); each of them without `-r` is a usage error. */
+function batchOptions(
+  values: Values,
+  tokens: OptionToken[],
+  recursive: boolean,
+): Pick<GetCommand, "filters" | "jobs" | "checksum" | "shard"> {
+  if (!recursive) {
+    for (const name of ["include", "exclude", "jobs", "checksum", "shard"]) {
+      if (values[name] !== undefined) {
+        throw new UsageError(`--${name} needs -r`, "it applies to a prefix download (get -r)");
+      }
+    }
+    return { filters: [], checksum: false };
+  }
+  const filters: FilterRule[] = [];
+  for (const t of tokens) {
+    if (t.name !== "include" && t.name !== "exclude") continue;
+    if (!t.value) throw new UsageError(`--${t.name} needs a glob`);
+    filters.push(t.name === "include" ? { include: t.value } : { exclude: t.value });
+  }
+  try {
+    compileFilters(filters);
+  } catch (error) {
+    throw new UsageError(
+      error instanceof Error ? error.message : String(error),
+      "globs: * within a folder, ** across folders, ? one character, [abc] a class",
+    );
+  }
+  const jobs = str(values, "jobs");
+  const shard = str(values, "shard");
+  let parsedShard: Shard | undefined;
+  try {
+    parsedShard = shard === undefined ? undefined : parseShard(shard);
+  } catch (error) {
+    throw new UsageError(
+      `bad --shard ${JSON.stringify(shard)}: ${error instanceof Error ? error.message : error}`,
+      "give K/N with N >= 1 and K from 0 to N-1, e.g. --shard 0/4",
+    );
+  }
+  return {
+    filters,
+    jobs: jobs === undefined ? undefined : parseJobs(jobs),
+    checksum: values.checksum === true,
+    shard: parsedShard,
+  };
+}
+
+function parseJobs(text: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 1024) {
+    throw new UsageError(
+      `bad --jobs ${JSON.stringify(text)}`,
+      "give a whole number from 1 to 1024",
+    );
+  }
+  return n;
 }
 
 function parseVerify(args: string[]): Command {

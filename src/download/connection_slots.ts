@@ -28,7 +28,11 @@ export class ConnectionSlots {
   #free: number;
   #waiting: Array<() => void> = [];
 
-  /** @param size how many connections may be open at once (>= 1) */
+  /**
+   * Make `size` slots.
+   *
+   * @param size how many connections may be open at once (>= 1)
+   */
   constructor(size: number) {
     if (!Number.isSafeInteger(size) || size < 1) {
       throw new RangeError(`the connection limit must be a positive integer, got ${size}`);

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { createMD5 } from "hash-wasm";
-import { createCrc64 } from "../crc64/crc64.ts";
+import { createMD5, type IHasher } from "hash-wasm";
+import { type Crc64Hasher, createCrc64 } from "../crc64/crc64.ts";
 
 /** The hashes the emulator serves for an object. */
 export interface ContentHashes {
@@ -42,6 +42,12 @@ export async function hashChunks(
 }
 
 /**
+ * One MD5 and one CRC-64 hasher reused by every {@linkcode hashBytes} call: creating a wasm hasher
+ * per object made a million small `put`s take minutes.
+ */
+let shared: Promise<{ md5: IHasher; crc: Crc64Hasher }> | null = null;
+
+/**
  * Hash bytes held in memory.
  *
  * @example
@@ -50,6 +56,20 @@ export async function hashChunks(
  * console.log((await hashBytes(new Uint8Array())).etag); // "D41D8CD98F00B204E9800998ECF8427E"
  * ```
  */
-export function hashBytes(bytes: Uint8Array): Promise<ContentHashes> {
-  return hashChunks([bytes]);
+export async function hashBytes(bytes: Uint8Array): Promise<ContentHashes> {
+  shared ??= (async () => ({ md5: await createMD5(), crc: await createCrc64() }))();
+  let hashers;
+  try {
+    hashers = await shared;
+  } catch (e) {
+    shared = null;
+    throw e;
+  }
+  // From here on nothing awaits, so concurrent callers cannot interleave on the shared hashers.
+  const { md5, crc } = hashers;
+  md5.init();
+  md5.update(bytes);
+  crc.reset();
+  crc.update(bytes);
+  return { etag: `"${md5.digest("hex").toUpperCase()}"`, crc64: crc.digest() };
 }

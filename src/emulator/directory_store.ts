@@ -4,10 +4,24 @@
  * `directory_store_node.ts`), so this file stays free of runtime APIs. ETag and CRC-64 are computed
  * in one streaming pass on first use and cached per (path, size, mtime).
  *
+ * Listing walks the bucket directory recursively (only the sub-directories that can hold keys
+ * under the prefix and after the cursor), sorts the keys and cuts the page out; each listed file is
+ * stat'ed and hashed like a lookup, so listed ETags match what GET and HEAD send. Directories
+ * reached through symbolic links are not walked (no cycles); files behind links are listed.
+ *
  * @module
  */
+import { compareKeys } from "../oss/key_order.ts";
 import { type ContentHashes, hashBytes, hashChunks } from "./content_hash.ts";
-import type { LookupResult, ObjectStore, StoredObject } from "./object_store.ts";
+import type {
+  ListEntry,
+  ListPage,
+  ListQuery,
+  LookupResult,
+  ObjectStore,
+  StoredObject,
+} from "./object_store.ts";
+import { pageOfSortedKeys } from "./sorted_keys.ts";
 
 /** What the adapter reports about a path. */
 export interface DirectoryEntryInfo {
@@ -18,6 +32,16 @@ export interface DirectoryEntryInfo {
   /** A regular file. */
   isFile: boolean;
   /** A directory. */
+  isDirectory: boolean;
+}
+
+/** One entry of a directory, as {@linkcode DirectoryReader.readDirectory} reports it. */
+export interface DirectoryChild {
+  /** The entry's name (no `/`). */
+  name: string;
+  /** A regular file (or a link to one). */
+  isFile: boolean;
+  /** A directory (not a link to one). */
   isDirectory: boolean;
 }
 
@@ -37,6 +61,11 @@ export interface DirectoryReader {
   stat(path: string): Promise<DirectoryEntryInfo | null>;
   /** Stream bytes `[start, end)` of the file at `path`, chunk by chunk. */
   readRange(path: string, start: number, end: number): ReadableStream<Uint8Array>;
+  /**
+   * The entries of the directory at `path` (`[]` when it is gone). Optional: a store whose reader
+   * lacks it cannot list buckets.
+   */
+  readDirectory?(path: string): Promise<DirectoryChild[]>;
 }
 
 /** Options of {@linkcode DirectoryStore}. */
@@ -120,6 +149,59 @@ export class DirectoryStore implements ObjectStore {
       read: (start, end) => reader.readRange(path, start, end),
     };
     return { kind: "found", object };
+  }
+
+  /**
+   * One page of the files under `<root>/<bucket>` as keys (`null` when the bucket does not exist).
+   *
+   * @throws {TypeError} when the reader has no `readDirectory`
+   */
+  async list(bucket: string, query: ListQuery): Promise<ListPage | null> {
+    if (!(await this.hasBucket(bucket))) return null;
+    const reader = this.#reader;
+    if (!reader.readDirectory) {
+      throw new TypeError("this DirectoryReader has no readDirectory, so buckets cannot be listed");
+    }
+    const { prefix, after } = query;
+    const base = `${this.#root}/${bucket}`;
+    const keys: string[] = [];
+    const walk = async (dirKey: string): Promise<void> => {
+      const path = dirKey === "" ? base : `${base}/${dirKey.slice(0, -1)}`;
+      for (const child of await reader.readDirectory!(path)) {
+        const key = dirKey + child.name;
+        if (child.isDirectory) {
+          const sub = `${key}/`;
+          if (!sub.startsWith(prefix) && !prefix.startsWith(sub)) continue;
+          // Every key under `sub` sorts before `after`: nothing to list there.
+          if (after !== "" && compareKeys(sub, after) < 0 && !after.startsWith(sub)) continue;
+          await walk(sub);
+        } else if (child.isFile && key.startsWith(prefix) && safeKey(key)) {
+          if (after === "" || compareKeys(key, after) > 0) keys.push(key);
+        }
+      }
+    };
+    await walk("");
+    const page = pageOfSortedKeys(keys.sort(compareKeys), query);
+    const entries: ListEntry[] = [];
+    for (const key of page.keys) {
+      const path = `${base}/${key}`;
+      const info = await reader.stat(path);
+      if (info === null || !info.isFile) continue; // removed since the walk
+      const hashes = await this.#hashes(path, info);
+      entries.push({
+        key,
+        size: info.size,
+        etag: hashes.etag,
+        lastModified: new Date(Math.floor(info.mtimeMs / 1000) * 1000),
+        objectType: "Normal",
+      });
+    }
+    return {
+      entries,
+      commonPrefixes: page.commonPrefixes,
+      truncated: page.truncated,
+      nextAfter: page.nextAfter,
+    };
   }
 
   #hashes(path: string, info: DirectoryEntryInfo): Promise<ContentHashes> {

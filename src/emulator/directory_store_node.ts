@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { open, stat } from "node:fs/promises";
+import { open, readdir, stat } from "node:fs/promises";
 import {
+  type DirectoryChild,
   type DirectoryEntryInfo,
   type DirectoryReader,
   DirectoryStore,
@@ -35,6 +36,29 @@ export class NodeDirectoryReader implements DirectoryReader {
       if (code === "ENOENT" || code === "ENOTDIR") return null;
       throw e;
     }
+  }
+
+  /**
+   * The entries of the directory `path` (`[]` when it does not exist). A symbolic link counts as a
+   * file when it leads to one, and never as a directory.
+   */
+  async readDirectory(path: string): Promise<DirectoryChild[]> {
+    let entries;
+    try {
+      entries = await readdir(path, { withFileTypes: true });
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return [];
+      throw e;
+    }
+    const children: DirectoryChild[] = [];
+    for (const entry of entries) {
+      const name = String(entry.name);
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) isFile = (await this.stat(`${path}/${name}`))?.isFile ?? false;
+      children.push({ name, isFile, isDirectory: entry.isDirectory() });
+    }
+    return children;
   }
 
   /** Stream bytes `[start, end)` of `path` in 256 KiB chunks. */

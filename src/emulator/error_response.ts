@@ -135,7 +135,7 @@ export const OSS_ERRORS: Readonly<Record<string, Spec>> = {
   NotImplemented: {
     status: 501,
     code: "NotImplemented",
-    message: "The emulator only implements GetObject and HeadObject.",
+    message: "The emulator only implements GetObject, HeadObject and ListObjects(V2).",
     ec: "0005-00000003",
   },
   ServiceUnavailable: {

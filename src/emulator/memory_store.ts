@@ -1,17 +1,23 @@
 /**
  * An in-memory, versioned {@linkcode ObjectStore} for tests: `put` creates a new version and keeps
- * the older ones (selectable with `?versionId=`).
+ * the older ones (selectable with `?versionId=`). Listing keeps one sorted array of keys per bucket
+ * (appended to while keys arrive in order, re-sorted once after an out-of-order key) and pages
+ * through it by binary search, so a million keys list without a copy per page.
  *
  * @module
  */
+import { compareKeys } from "../oss/key_order.ts";
 import { hashBytes } from "./content_hash.ts";
 import type {
+  ListPage,
+  ListQuery,
   LookupResult,
   ObjectStore,
   PutOptions,
   PutResult,
   StoredObject,
 } from "./object_store.ts";
+import { pageOfSortedKeys } from "./sorted_keys.ts";
 
 /** Options of {@linkcode MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -20,6 +26,9 @@ export interface MemoryStoreOptions {
   /** Size of the chunks bodies are streamed in. @default 65536 */
   chunkSize?: number;
 }
+
+/** Shared by every empty object (a typed array per object costs hundreds of bytes). */
+const EMPTY = new Uint8Array(0);
 
 class MemoryObject implements StoredObject {
   readonly size: number;
@@ -80,6 +89,8 @@ class MemoryObject implements StoredObject {
  */
 export class MemoryStore implements ObjectStore {
   readonly #buckets = new Map<string, Map<string, MemoryObject[]>>();
+  /** Per bucket, its keys in UTF-8 byte order; missing when it must be rebuilt. */
+  readonly #sorted = new Map<string, string[]>();
   readonly #now: () => number;
   readonly #chunkSize: number;
   #versionCounter = 0;
@@ -123,7 +134,7 @@ export class MemoryStore implements ObjectStore {
     bytes: Uint8Array,
     options: PutOptions = {},
   ): Promise<PutResult> {
-    const copy = bytes.slice();
+    const copy = bytes.length === 0 ? EMPTY : bytes.slice();
     const hashes = await hashBytes(copy);
     const versionId = this.#nextVersionId();
     const lastModified = options.lastModified ??
@@ -139,10 +150,48 @@ export class MemoryStore implements ObjectStore {
     }, this.#chunkSize);
     this.createBucket(bucket);
     const objects = this.#buckets.get(bucket)!;
-    const versions = objects.get(key) ?? [];
-    versions.push(object);
-    objects.set(key, versions);
+    const versions = objects.get(key);
+    if (versions) {
+      versions.push(object);
+    } else {
+      objects.set(key, [object]);
+      const sorted = this.#sorted.get(bucket);
+      if (sorted && (sorted.length === 0 || compareKeys(key, sorted[sorted.length - 1]) > 0)) {
+        sorted.push(key);
+      } else {
+        this.#sorted.delete(bucket);
+      }
+    }
     return { versionId, etag, crc64: hashes.crc64 };
+  }
+
+  /** One page of the bucket's current objects (`null` when the bucket does not exist). */
+  list(bucket: string, query: ListQuery): Promise<ListPage | null> {
+    const objects = this.#buckets.get(bucket);
+    if (!objects) return Promise.resolve(null);
+    let sorted = this.#sorted.get(bucket);
+    if (!sorted) {
+      sorted = [...objects.keys()].sort(compareKeys);
+      this.#sorted.set(bucket, sorted);
+    }
+    const page = pageOfSortedKeys(sorted, query);
+    const entries = page.keys.map((key) => {
+      const versions = objects.get(key)!;
+      const o = versions[versions.length - 1];
+      return {
+        key,
+        size: o.size,
+        etag: o.etag,
+        lastModified: o.lastModified,
+        objectType: o.objectType,
+      };
+    });
+    return Promise.resolve({
+      entries,
+      commonPrefixes: page.commonPrefixes,
+      truncated: page.truncated,
+      nextAfter: page.nextAfter,
+    });
   }
 
   #nextVersionId(): string {

@@ -57,6 +57,44 @@ export interface PutResult {
   crc64: bigint;
 }
 
+/** One object of a bucket listing (its current version). */
+export interface ListEntry {
+  /** The key. */
+  readonly key: string;
+  /** Size in bytes. */
+  readonly size: number;
+  /** The ETag, quoted. */
+  readonly etag: string;
+  /** Last modification time. */
+  readonly lastModified: Date;
+  /** `Normal`, `Multipart`, `Appendable`, ... */
+  readonly objectType: string;
+}
+
+/** What a listing asks a store for. */
+export interface ListQuery {
+  /** Only keys starting with this (`""` for all). */
+  prefix: string;
+  /** Group keys by the part after `prefix` up to this (`""` for no grouping). */
+  delimiter: string;
+  /** Only items (keys and common prefixes) sorting after this, in UTF-8 byte order. */
+  after: string;
+  /** At most this many items (keys plus common prefixes), 1-1000. */
+  maxKeys: number;
+}
+
+/** One page of a listing, in UTF-8 byte order. */
+export interface ListPage {
+  /** The objects listed. */
+  entries: ListEntry[];
+  /** The common prefixes (with a delimiter), each ending in the delimiter. */
+  commonPrefixes: string[];
+  /** More items follow. */
+  truncated: boolean;
+  /** The last item of the page (key or common prefix) when truncated, else `null`. */
+  nextAfter: string | null;
+}
+
 /**
  * A source of objects for the emulator.
  *
@@ -76,4 +114,9 @@ export interface ObjectStore {
   lookup(bucket: string, key: string, versionId: string | null): Promise<LookupResult>;
   /** Replace `key` with new content (keeps older versions when versioned). Optional. */
   put?(bucket: string, key: string, bytes: Uint8Array, options?: PutOptions): Promise<PutResult>;
+  /**
+   * One page of the bucket's keys in UTF-8 byte order (see {@linkcode ListQuery}), or `null` when
+   * the bucket does not exist. Optional: without it the emulator answers listings with 501.
+   */
+  list?(bucket: string, query: ListQuery): Promise<ListPage | null>;
 }

@@ -1,7 +1,8 @@
 /**
- * A local OSS-compatible server for tests and demos: `handle(request)` answers GetObject and
- * HeadObject like OSS does (addressing, ranges, conditions, headers, versions, error XML,
- * authentication) over an {@linkcode ObjectStore}, with switchable fault injection and counters.
+ * A local OSS-compatible server for tests and demos: `handle(request)` answers GetObject,
+ * HeadObject and bucket listings (ListObjectsV2 / ListObjects) like OSS does (addressing, ranges,
+ * conditions, headers, versions, error XML, authentication) over an {@linkcode ObjectStore}, with
+ * switchable fault injection and counters.
  * Web standards only; serve it on a port with `serve.ts`.
  *
  * @module
@@ -10,6 +11,7 @@ import { authenticate, type EmulatorCredentials } from "./authenticate.ts";
 import { evaluateConditions } from "./conditions.ts";
 import { errorResponse, OSS_ERRORS, type OssErrorSpec } from "./error_response.ts";
 import { type Faults, faultyBody, seededRandom, waitUnlessAborted } from "./faults.ts";
+import { listBucket } from "./list_bucket.ts";
 import { MemoryStore } from "./memory_store.ts";
 import type {
   LookupResult,
@@ -314,7 +316,17 @@ export class OssEmulator {
       );
       if (error) return fail(error);
     }
-    if (target.key === "") return fail(OSS_ERRORS.NotImplemented);
+    if (target.key === "") {
+      if (method !== "GET") return fail(OSS_ERRORS.NotImplemented);
+      const listed = await listBucket(this.store, target.bucket, target.query);
+      if ("error" in listed) return fail(listed.error);
+      const xml = new TextEncoder().encode(listed.xml);
+      const headers = this.#commonHeaders(requestId);
+      headers.set("content-type", "application/xml");
+      headers.set("content-length", String(xml.length));
+      entry.status = 200;
+      return new Response(xml, { status: 200, headers });
+    }
     const versionId = target.query.find(([k]) => k === "versionId")?.[1] ?? null;
     const found = await this.#lookup(target.bucket, target.key, versionId);
     if (found.kind === "no-key" || found.kind === "no-bucket") {

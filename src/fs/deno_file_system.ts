@@ -75,7 +75,9 @@ export class DenoFileSystem implements FileSystem {
   async stat(path: string): Promise<FileInfo | null> {
     try {
       const s = await Deno.stat(path);
-      return { size: s.size, isFile: s.isFile, isDirectory: s.isDirectory };
+      const info: FileInfo = { size: s.size, isFile: s.isFile, isDirectory: s.isDirectory };
+      if (s.mtime !== null) info.mtimeMs = Math.floor(s.mtime.getTime());
+      return info;
     } catch (e) {
       if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return null;
       throw toFileSystemError(e, "stat", path);

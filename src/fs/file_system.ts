@@ -80,6 +80,12 @@ export interface FileInfo {
   isFile: boolean;
   /** A directory. */
   isDirectory: boolean;
+  /**
+   * Last modification time in whole milliseconds since the epoch (fractions dropped, so that every
+   * adapter reports the same number for the same file), when the adapter knows it. The memory
+   * adapter reports a logical clock that advances at every write and truncate.
+   */
+  mtimeMs?: number;
 }
 
 /** How to open a file. */

@@ -460,6 +460,7 @@ export class MemoryFileSystem implements FileSystem {
     const p = normalize(path);
     this.mkdirDurable(parentOf(p));
     const inode = new Inode();
+    inode.mtime = ++this.#disk.clock;
     inode.live.write(0, data.slice());
     inode.durable.write(0, data.slice());
     this.#disk.live.set(p, inode);
@@ -583,10 +584,13 @@ class Inode {
   durable: Image = new Image();
   live: Image = new Image();
   pending: DataOp[] = [];
+  /** The disk's logical clock at the last write or truncate (`FileInfo.mtimeMs`). */
+  mtime = 0;
 
-  do(op: DataOp): void {
+  do(op: DataOp, clock: number): void {
     apply(this.live, op);
     this.pending.push(op);
+    this.mtime = clock;
   }
 
   datasync(): void {
@@ -609,6 +613,8 @@ class Disk {
   handles: Set<MemoryPositionalFile> = new Set();
   failDatasyncAt: number | undefined;
   datasyncs = 0;
+  /** A logical clock, advanced at every write and truncate: the files' `mtimeMs`. */
+  clock = 0;
   blockWriter: "none" | "async";
   /** Decides when block-writer writes land (apart from `#random`, so crashes stay as they were). */
   schedule: () => number;
@@ -724,11 +730,12 @@ class Disk {
       }
       if (this.isReadOnly(p)) throw new FileSystemError("FS_PERMISSION", "open", path);
       e = new Inode();
+      e.mtime = ++this.clock;
       this.live.set(p, e);
     } else if (!options.readOnly && this.isReadOnly(p)) {
       throw new FileSystemError("FS_PERMISSION", "open", path);
     }
-    if (options.truncate) e.do({ kind: "truncate", size: 0 });
+    if (options.truncate) e.do({ kind: "truncate", size: 0 }, ++this.clock);
     const handle = new MemoryPositionalFile(this, e, path, !!options.readOnly);
     this.handles.add(handle);
     return handle;
@@ -749,7 +756,7 @@ class Disk {
     const e = this.live.get(p);
     if (e === undefined) return null;
     if (!(e instanceof Inode)) return { size: 0, isFile: false, isDirectory: true };
-    return { size: e.live.size, isFile: true, isDirectory: false };
+    return { size: e.live.size, isFile: true, isDirectory: false, mtimeMs: e.mtime };
   }
 
   rename(from: string, to: string): void {
@@ -936,7 +943,7 @@ class MemoryPositionalFile implements PositionalFile {
           throw new FileSystemError("FS_NO_SPACE", "write", this.#path);
         }
       }
-      this.inode.do({ kind: "write", offset, bytes: data.slice() });
+      this.inode.do({ kind: "write", offset, bytes: data.slice() }, ++this.#disk.clock);
     });
   }
 
@@ -971,7 +978,7 @@ class MemoryPositionalFile implements PositionalFile {
       this.#check("truncate");
       this.#disk.count({ op: "truncate", path: normalize(this.#path), length: size });
       this.#writable("truncate");
-      this.inode.do({ kind: "truncate", size });
+      this.inode.do({ kind: "truncate", size }, ++this.#disk.clock);
     });
   }
 

@@ -96,7 +96,8 @@ export class NodeFileSystem implements FileSystem {
   async stat(path: string): Promise<FileInfo | null> {
     try {
       const s = await stat(path);
-      return { size: s.size, isFile: s.isFile(), isDirectory: s.isDirectory() };
+      const mtimeMs = Math.floor(s.mtimeMs);
+      return { size: s.size, isFile: s.isFile(), isDirectory: s.isDirectory(), mtimeMs };
     } catch (e) {
       const code = (e as { code?: unknown }).code;
       if (code === "ENOENT" || code === "ENOTDIR") return null;

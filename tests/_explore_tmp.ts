@@ -1,0 +1,12 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { serveDirectory } from "/work/main/src/emulator/serve_directory.ts";
+import { seededBytes } from "/work/main/src/cli/demo_command.ts";
+const root = "/tmp/explore/root";
+mkdirSync(root + "/bkt/data/a b", { recursive: true });
+for (let i = 0; i < 5; i++) writeFileSync(`${root}/bkt/data/a b/f${i}.bin`, seededBytes(50000 + i, i));
+writeFileSync(`${root}/bkt/data/big.bin`, seededBytes(3 << 20, 9));
+const s = await serveDirectory(root, { port: 0 });
+s.emulator.faultsFor = (info) => info.key === "data/a b/f2.bin" ? { serverError: { status: 500 } } : undefined;
+console.log(s.url);
+await new Promise((r) => setTimeout(r, 60000));
+await s.close();
