@@ -117,8 +117,12 @@ export async function createFresh(
   const file = await fs.open(paths.partial, { create: true, truncate: true });
   try {
     await file.truncate(length);
-    await file.datasync();
-    await fs.syncDir(paths.directory);
+    // Only a journal will vouch for bytes of this file, so only then must it be durable first.
+    // Without one, the bytes are synced before the rename that publishes them.
+    if (header) {
+      await file.datasync();
+      await fs.syncDir(paths.directory);
+    }
     const journal = header ? await Journal.create(fs, paths.journal, header) : null;
     return { file, journal, segments: [], fresh: true };
   } catch (error) {

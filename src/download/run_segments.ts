@@ -127,12 +127,16 @@ export async function runSegments(input: RunInput): Promise<readonly Segment[]> 
     },
   };
 
+  // Buffers no bigger than the work: a small object does not allocate megabytes per worker.
+  const remaining = input.segments.reduce((n, s) => n + s.remaining, 0);
+  const bufferSize = Math.max(1, Math.min(tuning.chunkSize, remaining));
   const worker = async () => {
     // One buffer is filled while the previous one is written; the third waits to be handed back.
-    const pool = new BufferPool(3, tuning.chunkSize);
+    let pool: BufferPool | null = null;
     while (failure === null) {
       const segment = scheduler.next();
       if (!segment) return;
+      pool ??= new BufferPool(3, bufferSize);
       active++;
       stats.parts++;
       let release: (() => void) | null = null;
@@ -157,7 +161,11 @@ export async function runSegments(input: RunInput): Promise<readonly Segment[]> 
     }, tuning.commitIntervalMs)
     : undefined;
   try {
-    const workers = input.sequential ? 1 : tuning.concurrency;
+    // No more workers than there is work for: the segments, or the tails worth splitting off.
+    const workers = input.sequential ? 1 : Math.min(
+      tuning.concurrency,
+      Math.max(input.segments.length, Math.ceil(remaining / minSteal)),
+    );
     await Promise.all(Array.from({ length: workers }, worker));
   } finally {
     clearInterval(timer);

@@ -174,10 +174,14 @@ export class Journal {
    * ```
    */
   static async remove(fs: FileSystem, path: string): Promise<void> {
-    await fs.remove(path);
-    await fs.remove(`${path}.tmp`);
-    await fs.remove(`${path}.compact`);
-    await fs.syncDir(dirname(path));
+    let removed = false;
+    for (const p of [path, `${path}.tmp`, `${path}.compact`]) {
+      if ((await fs.stat(p)) === null) continue;
+      await fs.remove(p);
+      removed = true;
+    }
+    // Nothing was there: nothing to make durable (a directory sync per fresh start is costly).
+    if (removed) await fs.syncDir(dirname(path));
   }
 
   /** Bytes in the journal file (to decide when to compact). */
