@@ -248,3 +248,23 @@ test("prefix: --checksum keeps files put there by another tool when their CRC-64
   const plain = await c.run();
   assert.equal(plain.done, 1);
 });
+
+test("prefix: a denied object among good ones is reported with its OSS code and RequestId", async () => {
+  const b = await batch(KEYS, 14);
+  b.emulator.faultsFor = (info) => info.key === "data/sub/b.bin" ? { denyAccess: true } : undefined;
+  const result = await b.run();
+  assert.equal(result.failed, 1);
+  assert.equal(result.done, Object.keys(KEYS).length - 1);
+  const failed = result.failures[0];
+  assert.equal(failed.key, "data/sub/b.bin");
+  assert.equal(failed.error?.ossCode, "AccessDenied");
+  assert.ok(failed.error?.requestId, "no RequestId");
+});
+
+test("prefix: on a case-insensitive file system two keys equal but for case are reported", async () => {
+  const b = await batch({ "data/Readme.md": 10, "data/README.md": 20, "data/other": 5 }, 15);
+  const result = await b.run({ caseInsensitive: true });
+  assert.equal(result.failed, 1);
+  assert.equal(result.failures[0].error?.code, "PATH_COLLISION");
+  assert.equal(result.done, 2);
+});

@@ -180,16 +180,26 @@ test(
       };
       for (let kill = 1; kill <= 3; kill++) {
         s.emulator.resetStats();
-        const t0 = performance.now();
         const cli = startCli(cmd);
-        await waitForDone(cli, 2 + Math.floor(random() * 5));
-        await sleep(200 + Math.floor(random() * 700));
+        if (kill === 1) {
+          // The first kill comes once each big object has its first 2 parts (so a journal holds
+          // them); the others after a few more objects are done.
+          await cli.waitForRecord((r) =>
+            r.type === "progress" &&
+            Object.keys(BIG).every((key) =>
+              (r.inFlight as { key: string; bytesDone: number }[])
+                .some((t) => t.key === key && t.bytesDone >= 2 * MiB)
+            )
+          );
+        } else {
+          await waitForDone(cli, 2 + Math.floor(random() * 5));
+        }
+        await sleep(200 + Math.floor(random() * 600));
         cli.child.kill("SIGKILL");
         const exit = await cli.exited;
         assert.equal(exit.signal, "SIGKILL", `run ${kill} was still running: ${exit.stderr}`);
         const records = cli.records();
         const log = s.emulator.stats.log;
-        console.error("DBG", kill, performance.now() - t0, (readdirSync(s.out, { recursive: true }) as string[]).filter((p) => p.includes("big")), log.filter((e) => e.key in BIG).map((e) => [e.method, e.range, e.bytesSent]));
         check(records, log, kill);
         for (const key of keysWith(records, "done")) complete.add(key);
         assert.deepEqual(keysWith(records, "failed"), []);
@@ -220,14 +230,7 @@ test(
       assert.equal(result.bytes, totalBytes);
       // Complete objects were not fetched again, and the big ones were resumed.
       const completeBytes = [...complete].reduce((n, k) => n + s.objects.get(k)!.length, 0);
-      console.error({
-        fetched: result.bytesFetched,
-        totalBytes,
-        completeBytes,
-        complete: complete.size,
-        asked: Object.entries(BIG).map(([k, n]) => logs.map((l) => requestedBytes(l, k, n))),
-      });
-      assert.ok((result.bytesFetched as number) < totalBytes - completeBytes);
+      assert.ok((result.bytesFetched as number) <= totalBytes - completeBytes);
       assertTree(s);
 
       // The big objects were resumed: some run after a kill asked for less than the whole object.

@@ -93,7 +93,10 @@ export interface PrefixDownloadOptions {
   checksum?: boolean;
   /** Download every object again, complete or not. @default false */
   force?: boolean;
-  /** Treat paths that differ only in case as the same file. @default false */
+  /**
+   * Treat paths that differ only in case as the same file (two such keys: the second is reported,
+   * not written over the first). @default found out by a probe file in `directory`
+   */
   caseInsensitive?: boolean;
   /** Part size, parts per object, timeouts, retries, file system, fetch: as for `download()`. */
   partSize?: number;
@@ -197,8 +200,9 @@ export async function downloadPrefix(
   if (options.signal?.aborted) stop.abort();
   let manifest: Manifest | null = null;
   try {
+    const caseInsensitive = options.caseInsensitive ?? await foldsCase(fs, root);
     manifest = await Manifest.open(fs, manifestPath);
-    const run = new PrefixRun(options, {
+    const run = new PrefixRun({ ...options, caseInsensitive }, {
       fs,
       root,
       bucket,
@@ -217,6 +221,22 @@ export async function downloadPrefix(
     options.signal?.removeEventListener("abort", onAbort);
     await manifest?.close().catch(() => {});
     await releaseLock();
+  }
+}
+
+/** Whether the file system of `directory` takes `A` and `a` for the same name (a probe file). */
+async function foldsCase(fs: FileSystem, directory: string): Promise<boolean> {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  const name = `.ossdl-case-probe-${
+    Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")
+  }`;
+  const probe = `${directory}/${name}`;
+  const file = await fs.open(probe, { exclusive: true });
+  await file.close();
+  try {
+    return (await fs.stat(`${directory}/${name.toUpperCase()}`)) !== null;
+  } finally {
+    await fs.remove(probe);
   }
 }
 

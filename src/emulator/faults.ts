@@ -43,6 +43,8 @@ export interface Faults {
   changeObject?: { afterRequests: number; content: Uint8Array; bucket?: string; key?: string };
   /** Answer ranged GETs with 200 and the whole object. */
   ignoreRange?: boolean;
+  /** Answer 403 AccessDenied (as for an object a RAM policy denies); not retried by clients. */
+  denyAccess?: boolean;
   /** Seed for the random generator behind `serverError.rate`. @default 1 */
   seed?: number;
 }

@@ -290,6 +290,9 @@ export class OssEmulator {
       await waitUnlessAborted(ms, request.signal);
     }
     await this.#maybeChangeObject(faults, target, index);
+    if (faults.denyAccess) {
+      return fail(OSS_ERRORS.AccessDenied);
+    }
     if (faults.serverError && this.#shouldFail(faults.serverError, !perRequest?.serverError)) {
       return fail(
         faults.serverError.status === 500
