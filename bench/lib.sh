@@ -11,12 +11,16 @@ BENCH_POLICY_RC=""
 log() { echo "bench: $*" >&2; }
 
 # Install what is missing from Debian's packages; apt-get update only when something is missing.
+# Extra arguments are more commands to have, as COMMAND:PACKAGE (e.g. rclone:rclone).
 bench_ensure_packages() {
-  local missing=()
+  local missing=() extra
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v aria2c >/dev/null 2>&1 || missing+=(aria2)
   [ -x /usr/bin/time ] || missing+=(time)
+  for extra in "$@"; do
+    command -v "${extra%%:*}" >/dev/null 2>&1 || missing+=("${extra#*:}")
+  done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     log "missing ${missing[*]} and not root: install them and run again"

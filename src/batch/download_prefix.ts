@@ -224,17 +224,18 @@ export async function downloadPrefix(
   }
 }
 
-/** Whether the file system of `directory` takes `A` and `a` for the same name (a probe file). */
+/**
+ * Whether the file system of `directory` takes `A` and `a` for the same name: a probe file with a
+ * fixed name (no key can map to it: names ending in `.ossdl-<word>` are refused), so one left by
+ * a killed run is simply reused. Called under the directory's lock.
+ */
 async function foldsCase(fs: FileSystem, directory: string): Promise<boolean> {
-  const bytes = crypto.getRandomValues(new Uint8Array(6));
-  const name = `.ossdl-case-probe-${
-    Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")
-  }`;
-  const probe = `${directory}/${name}`;
+  const probe = `${directory}/.ossdl-case`;
+  await fs.remove(probe);
   const file = await fs.open(probe, { exclusive: true });
   await file.close();
   try {
-    return (await fs.stat(`${directory}/${name.toUpperCase()}`)) !== null;
+    return (await fs.stat(`${directory}/.OSSDL-CASE`)) !== null;
   } finally {
     await fs.remove(probe);
   }
@@ -552,7 +553,12 @@ function describeFailure(error: unknown): Pick<ObjectOutcome, "reason" | "error"
     };
   }
   if (error instanceof OssdlError) {
-    return { reason: error.message, error: { code: error.code, message: error.message } };
+    // A give-up after retries keeps the Code and RequestId of the last answer from OSS.
+    const last = error.cause;
+    const oss = last instanceof OssServiceError
+      ? { ossCode: last.ossCode, requestId: last.requestId }
+      : {};
+    return { reason: error.message, error: { code: error.code, message: error.message, ...oss } };
   }
   const message = error instanceof Error ? error.message : String(error);
   const code = error instanceof TypeError || error instanceof RangeError

@@ -233,8 +233,11 @@ export class PrefixReporter {
 
 function failureText(o: ObjectOutcome): string {
   const e = o.error;
+  const text = o.reason ?? e?.message ?? "failed";
+  // The Code and RequestId, unless the text already says them (an OSS error's message does).
   const detail = e
-    ? [e.ossCode, e.requestId ? `RequestId ${e.requestId}` : null].filter(Boolean).join(", ")
+    ? [e.ossCode, e.requestId ? `RequestId ${e.requestId}` : null]
+      .filter((d) => d && !text.includes(d)).join(", ")
     : "";
-  return `${o.reason ?? e?.message ?? "failed"}${detail ? ` (${detail})` : ""}`;
+  return `${text}${detail ? ` (${detail})` : ""}`;
 }
