@@ -78,7 +78,29 @@ export async function createCrc64(): Promise<Crc64Hasher> {
  * ```
  */
 export async function crc64(data: Uint8Array): Promise<bigint> {
-  const h = await createCrc64();
-  h.update(data);
-  return h.digest();
+  return (await crc64Of())(data);
+}
+
+let shared: Promise<Crc64Hasher> | null = null;
+
+/**
+ * A function that returns the CRC-64 of one buffer, synchronously, on one WebAssembly instance
+ * shared by the whole module (instantiating one per use costs more than hashing a small object).
+ * Safe to share because each call runs start to end without yielding.
+ *
+ * @example
+ * ```ts
+ * import { crc64Of } from "./crc64.ts";
+ * const hash = await crc64Of();
+ * console.log(hash(new TextEncoder().encode("123456789"))); // 11051210869376104954n
+ * ```
+ */
+export async function crc64Of(): Promise<(data: Uint8Array) => bigint> {
+  shared ??= createCrc64();
+  const hasher = await shared;
+  return (data) => {
+    hasher.reset();
+    hasher.update(data);
+    return hasher.digest();
+  };
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Crc64Hasher, createCrc64 } from "../crc64/crc64.ts";
+import { crc64Of } from "../crc64/crc64.ts";
 import type { BlockWriter, PositionalFile, WrittenBlock } from "../fs/file_system.ts";
 
 /**
@@ -25,16 +25,16 @@ import type { BlockWriter, PositionalFile, WrittenBlock } from "../fs/file_syste
  */
 export class InlineBlockWriter implements BlockWriter {
   #file: PositionalFile;
-  #hasher: Crc64Hasher;
+  #hash: (data: Uint8Array) => bigint;
 
-  private constructor(file: PositionalFile, hasher: Crc64Hasher) {
+  private constructor(file: PositionalFile, hash: (data: Uint8Array) => bigint) {
     this.#file = file;
-    this.#hasher = hasher;
+    this.#hash = hash;
   }
 
   /** A writer for `file` (which stays open and owned by the caller). */
   static async create(file: PositionalFile): Promise<InlineBlockWriter> {
-    return new InlineBlockWriter(file, await createCrc64());
+    return new InlineBlockWriter(file, await crc64Of());
   }
 
   /** Start the write, hash while it runs, resolve when both are done. */
@@ -44,9 +44,7 @@ export class InlineBlockWriter implements BlockWriter {
     // Both only read the block; the write runs off this thread in the runtime.
     let crc64: bigint;
     try {
-      this.#hasher.reset();
-      this.#hasher.update(bytes);
-      crc64 = this.#hasher.digest();
+      crc64 = this.#hash(bytes);
     } finally {
       await writing;
     }
