@@ -29,7 +29,9 @@ const { positionals, values: flags } = parseArgs({
 });
 const [dir] = positionals;
 if (!dir || !flags.spec) {
-  console.error("usage: make_tree.ts DIR --spec COUNTxSIZE[,COUNTxSIZE...] [--per-dir N] [--seed N]");
+  console.error(
+    "usage: make_tree.ts DIR --spec COUNTxSIZE[,COUNTxSIZE...] [--per-dir N] [--seed N]",
+  );
   throw new Error("missing arguments");
 }
 const perDir = Number(flags["per-dir"] ?? 100);
@@ -49,7 +51,9 @@ for (let g = 0; g < groups.length; g++) {
   const digits = String(Math.max(0, count - 1)).length;
   const dirDigits = String(Math.max(0, Math.ceil(count / perDir) - 1)).length;
   for (let i = 0; i < count; i++, index++) {
-    const sub = count > perDir ? `/d${String(Math.floor(i / perDir)).padStart(dirDigits, "0")}` : "";
+    const sub = count > perDir
+      ? `/d${String(Math.floor(i / perDir)).padStart(dirDigits, "0")}`
+      : "";
     const rel = `g${g}${sub}/f${String(i).padStart(digits, "0")}.bin`;
     await mkdir(`${dir}/g${g}${sub}`, { recursive: true });
     const state = seedState(seed + index);

@@ -20,7 +20,7 @@ cd "$BENCH_ROOT"
 WORKLOADS=${BENCH_WORKLOADS:-"A B"}
 SCALE=${BENCH_SCALE:-1}
 ROUNDS=${BENCH_ROUNDS:-3}
-TOOLS=${BENCH_TOOLS:-"ossdl-deno ossdl-bun aria2c rclone"}
+TOOLS=${BENCH_TOOLS:-"ossdl-deno ossdl-bun aria2c rclone ossdl-deno-emulator"}
 VERIFY=${BENCH_VERIFY:-all}
 LIST_KEYS=${BENCH_LIST_KEYS:-1000000}
 EXTRAS=${BENCH_EXTRAS:-1}
@@ -57,6 +57,9 @@ mkdir -p "$RAW" "$ROOT/bkt"
 if bench_can_drop_caches; then DROP=1; else DROP=0; fi
 bench_machine_json >"$RAW/machine.json"
 CLK_TCK=$(getconf CLK_TCK)
+# The code measured: the commit, and a digest of uncommitted changes under src/ (taken now).
+CODE="$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- src 2>/dev/null ||
+  echo "+src-diff-$(git diff HEAD -- src | sha1sum | cut -c1-8)")"
 
 scaled() { # count -> count / SCALE, rounded up, at least 1
   awk -v n="$1" -v s="$SCALE" 'BEGIN { c = n / s; r = int(c); if (r < c) r++; if (r < 1) r = 1; print r }'
@@ -103,6 +106,7 @@ NG="$BENCH_TMP/nginx"
 } >"$NG/crc64.map"
 cat >"$NG/nginx.conf" <<EOF
 worker_processes 1;
+worker_rlimit_nofile 65536;
 daemon off;
 pid $NG/nginx.pid;
 error_log $NG/error.log warn;
@@ -116,7 +120,6 @@ http {
   sendfile on;
   tcp_nopush on;
   keepalive_requests 1000000;
-  open_file_cache max=65536 inactive=600s;
   map_hash_max_size 262144;
   map_hash_bucket_size 128;
   include $NG/crc64.map;
@@ -266,6 +269,34 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 rm -rf "$OUT"
 
+# Per-object costs: downloadPrefix() with a counting file system and fetch (bench/prefix_costs.ts)
+# over 2,000 objects of workload B (its folders d00..d09 at full scale), with and without fsyncs.
+if [ "$EXTRAS" = 1 ] && [[ " $WORKLOADS " == *" B "* ]]; then
+  for variant in "deno" "deno --jobs 16" "deno --no-sync" "bun" "bun --no-sync"; do
+    read -r rt flags <<<"$variant"
+    run=("$DENO" run -A); [ "$rt" = bun ] && run=("$BUN")
+    prepare B
+    log "per-object costs: $variant"
+    # shellcheck disable=SC2086
+    "${run[@]}" bench/prefix_costs.ts oss://bkt/b/g0/d0 "$OUT" --endpoint "$NGINX_URL" $flags \
+      >>"$RAW/costs.jsonl" 2>"$BENCH_TMP/logs/costs.err" || log "prefix_costs failed: $(tail -3 "$BENCH_TMP/logs/costs.err")"
+  done
+  rm -rf "$OUT"
+fi
+
+# Memory with big objects at once: the 4 big objects of workload A (g1/), 1 and 4 at a time.
+if [ "$EXTRAS" = 1 ] && [[ " $WORKLOADS " == *" A "* ]]; then
+  for rt in deno bun; do
+    run=("$DENO" run -A); [ $rt = bun ] && run=("$BUN")
+    for j in 1 4; do
+      prepare A
+      CMD=("${run[@]}" cli.ts get -r oss://bkt/a/g1/ "$OUT" --endpoint "$NGINX_URL" --jobs "$j" --json)
+      measure "big-jobs$j-$rt" M 1 "$OUT" 0
+    done
+  done
+  rm -rf "$OUT"
+fi
+
 # Listing memory: LIST_KEYS tiny keys in the emulator's memory store; get -r lists them all with a
 # filter that selects nothing, then downloads one shard (1/100) of them while listing all.
 if [ "$EXTRAS" = 1 ] && [ "$LIST_KEYS" -gt 0 ]; then
@@ -296,6 +327,5 @@ fi
 
 mkdir -p bench/results
 STAMP=$(date +%Y%m%d-%H%M%S)
-"$DENO" run -A bench/many_objects_report.ts "$RAW" "bench/results/many-$STAMP.json" \
-  "$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet -- src 2>/dev/null || echo '+dirty')" "$SCALE"
+"$DENO" run -A bench/many_objects_report.ts "$RAW" "bench/results/many-$STAMP.json" "$CODE" "$SCALE"
 cp "bench/results/many-$STAMP.json" bench/results/many-latest.json 2>/dev/null || true

@@ -40,7 +40,9 @@ interface Workload {
 const [rawDir, outJson, commit = "", scale = "1"] = ARGS;
 const lines = (path: string) =>
   existsSync(path)
-    ? readFileSync(path, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l))
+    ? readFileSync(path, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) =>
+      JSON.parse(l)
+    )
     : [];
 const runs: Run[] = lines(`${rawDir}/runs.jsonl`);
 const workloads: Workload[] = lines(`${rawDir}/workloads.jsonl`);
@@ -144,7 +146,7 @@ for (const w of workloads) {
       "machine busy CPU s",
       "peak RSS MiB",
       "requests",
-      "files",
+      "output = source",
     ],
     rows.map((r) => [
       r.label,
@@ -189,16 +191,42 @@ if (reruns.length > 0) {
   ));
 }
 
+const big = runs.filter((r) => r.workload === "M");
+if (big.length > 0) {
+  const a = workloads.find((w) => w.workload === "A");
+  out.push("");
+  out.push(
+    `Big objects at once: the ${a ? a.spec.split(",")[1] : "big"} objects of workload A ` +
+      "(`get -r oss://bkt/a/g1/ --jobs N`):",
+  );
+  out.push("");
+  out.push(table(
+    ["run", "rc", "wall s", "client CPU s", "peak RSS MiB"],
+    big.map((r) => [r.label, String(r.rc), f(r.wall), f(r.user + r.sys), f(r.rssKiB / 1024, 0)]),
+  ));
+}
+
 const listing = runs.filter((r) => r.workload === "L");
 if (listing.length > 0) {
   out.push("");
   out.push(
-    `Listing ${manyServer?.keys ?? "?"} keys (in-memory emulator, 1,000 keys a page; store filled in ` +
+    `Listing ${
+      manyServer?.keys ?? "?"
+    } keys (in-memory emulator, 1,000 keys a page; store filled in ` +
       `${f(manyServer?.putSeconds ?? NaN, 1)} s):`,
   );
   out.push("");
   out.push(table(
-    ["run", "rc", "wall s", "client CPU s", "emulator CPU s", "peak RSS MiB", "keys/s listed", "objects downloaded"],
+    [
+      "run",
+      "rc",
+      "wall s",
+      "client CPU s",
+      "emulator CPU s",
+      "peak RSS MiB",
+      "keys/s listed",
+      "objects downloaded",
+    ],
     listing.map((r) => [
       r.label,
       String(r.rc),
@@ -212,8 +240,58 @@ if (listing.length > 0) {
   ));
 }
 
+interface Costs {
+  runtime: string;
+  noSync: boolean;
+  jobs: number;
+  objects: number;
+  failed: number;
+  wallMs: number;
+  msPerObject: number;
+  ops: Record<string, { callsPerObject: number; msSummed: number; msPerCall: number }>;
+}
+const costs: Costs[] = lines(`${rawDir}/costs.jsonl`);
+if (costs.length > 0) {
+  out.push("");
+  out.push(
+    `Per-object costs (bench/prefix_costs.ts: downloadPrefix() over ${
+      costs[0].objects
+    } objects of ` +
+      `workload B, counting file system and fetch): calls per object × ms per call (ms summed over ` +
+      `concurrent calls: divide by the jobs for a share of the wall time):`,
+  );
+  out.push("");
+  const names = costs.map((c) =>
+    `${c.runtime.split(" ")[0]}, ${c.jobs} jobs${c.noSync ? ", no fsync" : ""}`
+  );
+  const opNames = [...new Set(costs.flatMap((c) => Object.keys(c.ops)))]
+    .map((n) => n.replace(" (skipped)", ""))
+    .filter((n, i, a) => a.indexOf(n) === i);
+  const opOf = (c: Costs, n: string) => c.ops[n] ?? c.ops[`${n} (skipped)`];
+  opNames.sort((a, b) => (opOf(costs[0], b)?.msSummed ?? 0) - (opOf(costs[0], a)?.msSummed ?? 0));
+  const rows = [
+    ["wall s (failed)", ...costs.map((c) => `${f(c.wallMs / 1000)} (${c.failed})`)],
+    ["wall ms per object", ...costs.map((c) => f(c.msPerObject))],
+    ...opNames.map((n) => [
+      n,
+      ...costs.map((c) => {
+        const o = opOf(c, n);
+        if (!o) return "-";
+        return c.ops[n]
+          ? `${f(o.callsPerObject)} × ${f(o.msPerCall)}`
+          : `${f(o.callsPerObject)} × skipped`;
+      }),
+    ]),
+  ];
+  out.push(table(["", ...names], rows));
+}
+
 console.log(out.join("\n"));
 writeFileSync(
   outJson,
-  JSON.stringify({ machine, commit, scale: Number(scale), workloads, summaries, manyServer, runs }, null, 1),
+  JSON.stringify(
+    { machine, commit, scale: Number(scale), workloads, summaries, manyServer, costs, runs },
+    null,
+    1,
+  ),
 );

@@ -1,6 +1,6 @@
 /**
  * Where the time of `get -r` goes, per object: runs `downloadPrefix()` (what `cli.ts get -r` runs)
- * with a file system and a `fetch` that count and time every call, and prints one JSON object:
+ * with a file system and a `fetch` that count and time every call, and prints one JSON object (one line):
  * wall time, objects, and per operation (HTTP `HEAD`/`GET`/list, `open`, `datasync`, `syncDir`,
  * `rename`, `link`, ...) the calls per object and the summed milliseconds (summed over concurrent
  * calls, so a share of the wall time only when divided by the concurrency). `--no-sync` turns
@@ -29,7 +29,9 @@ const { positionals, values: flags } = parseArgs({
 });
 const [source, directory] = positionals;
 if (!source || !directory || !flags.endpoint) {
-  console.error("usage: prefix_costs.ts oss://BUCKET/PREFIX DIR --endpoint URL [--jobs N] [--no-sync]");
+  console.error(
+    "usage: prefix_costs.ts oss://BUCKET/PREFIX DIR --endpoint URL [--jobs N] [--no-sync]",
+  );
   throw new Error("missing arguments");
 }
 const noSync = flags["no-sync"] === true;
@@ -51,7 +53,10 @@ function wrapFile(file: PositionalFile): PositionalFile {
   return {
     write: (data, offset) => timed("file.write", () => file.write(data, offset)),
     read: (buffer, offset) => timed("file.read", () => file.read(buffer, offset)),
-    datasync: () => noSync ? timed("file.datasync (skipped)", async () => {}) : timed("file.datasync", () => file.datasync()),
+    datasync: () =>
+      noSync
+        ? timed("file.datasync (skipped)", async () => {})
+        : timed("file.datasync", () => file.datasync()),
     truncate: (size) => timed("file.truncate", () => file.truncate(size)),
     size: () => timed("file.size", () => file.size()),
     close: () => timed("file.close", () => file.close()),
@@ -67,7 +72,10 @@ const fs: FileSystem = {
   link: (existing, newPath) => timed("link", () => base.link(existing, newPath)),
   remove: (path) => timed("remove", () => base.remove(path)),
   mkdir: (path) => timed("mkdir", () => base.mkdir(path)),
-  syncDir: (path) => noSync ? timed("syncDir (skipped)", async () => {}) : timed("syncDir", () => base.syncDir(path)),
+  syncDir: (path) =>
+    noSync
+      ? timed("syncDir (skipped)", async () => {})
+      : timed("syncDir", () => base.syncDir(path)),
   openBlockWriter: base.openBlockWriter
     ? (path, options) => timed("openBlockWriter", () => base.openBlockWriter!(path, options))
     : undefined,
@@ -114,4 +122,4 @@ console.log(JSON.stringify({
   wallMs: Math.round(wallMs),
   msPerObject: Math.round((wallMs / Math.max(1, objects)) * 1000) / 1000,
   ops: perObject,
-}, null, 1));
+}));

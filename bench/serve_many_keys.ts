@@ -14,7 +14,9 @@ import { ARGS } from "./_util.ts";
 
 const count = Number(ARGS[0] ?? 1_000_000);
 const port = Number(ARGS[1] ?? 0);
-if (!Number.isSafeInteger(count) || count < 1) throw new Error("usage: serve_many_keys.ts COUNT [PORT]");
+if (!Number.isSafeInteger(count) || count < 1) {
+  throw new Error("usage: serve_many_keys.ts COUNT [PORT]");
+}
 
 const emulator = new OssEmulator({ maxLogEntries: 1000 });
 const t0 = performance.now();

@@ -136,12 +136,13 @@ export async function runSegments(input: RunInput): Promise<readonly Segment[]> 
     while (failure === null) {
       const segment = scheduler.next();
       if (!segment) return;
-      pool ??= new BufferPool(3, bufferSize);
       active++;
       stats.parts++;
       let release: (() => void) | null = null;
       try {
         if (input.slots) release = await input.slots.acquire(internal.signal);
+        // Buffers only once a connection is ours: waiting workers hold no memory.
+        pool ??= new BufferPool(3, bufferSize);
         await fetchSegment(context, segment, pool);
         partsDone++;
         commitSoon();
