@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { utf8Length } from "../oss/key_order.ts";
 
 /** Longest segment (file or directory name), in UTF-8 bytes: NAME_MAX on Linux, macOS, Windows. */
 export const MAX_SEGMENT_BYTES = 255;
@@ -50,21 +51,6 @@ const WINDOWS_CHARS = /[<>:"|?*]/;
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
 
 const ABSOLUTE = "its path would be absolute (it starts with /)";
-
-/** The length of `text` in UTF-8 bytes (well-formed text: lone surrogates are refused first). */
-function utf8Length(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
 
 /** Shows a key in a message: JSON-quoted (control characters escaped), long keys shortened. */
 function show(text: string): string {

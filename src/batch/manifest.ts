@@ -43,6 +43,7 @@ import type { FileSystem, PositionalFile } from "../fs/file_system.ts";
 import { dirname } from "../path.ts";
 import { crc32c } from "../journal/_crc32c.ts";
 import { FRAME_OVERHEAD, readFrame } from "../journal/journal_codec.ts";
+import { utf8Length } from "../oss/key_order.ts";
 
 /**
  * The manifest's file name in the destination directory.
@@ -143,23 +144,6 @@ function fileStart(): Uint8Array {
   out.set(MANIFEST_MAGIC);
   out.set(header, MANIFEST_MAGIC.length);
   return out;
-}
-
-function utf8Length(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
-  }
-  return n;
 }
 
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
