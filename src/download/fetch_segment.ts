@@ -16,6 +16,7 @@ import type { ObjectSource } from "../oss/object_source.ts";
 import { abortableSleep, backoffDelay, DEFAULT_RETRY_POLICY, isRetryable } from "../oss/retry.ts";
 import type { Segment } from "./segment.ts";
 import { BodyReader, LandingBuffer } from "./body_reader.ts";
+import { settlesOnAbort } from "../oss/network_failure.ts";
 
 /**
  * Raised inside the engine when the server has answered ranged GETs with the whole object often
@@ -154,7 +155,10 @@ export async function fetchSegment(
           objectSize: context.objectSize,
           signal: context.signal,
         });
-        body = BodyReader.open(response.body, pool.landing, context.signal);
+        // Bodies from the OSS layer settle on abort already; others (a SequentialSource slice,
+        // an injected source) are raced against the signal by the reader.
+        const guard = settlesOnAbort(response.body) ? undefined : context.signal;
+        body = BodyReader.open(response.body, pool.landing, guard);
         if (context.onRangeAnswer(response.ranged)) throw new RangeIgnoredSignal();
         if (!response.ranged) {
           // A whole-object answer (a proxy, a flaky front end): never written at an offset, and

@@ -87,6 +87,20 @@ export interface TypedBodyOptions {
 /** The wrappers made by {@linkcode typedBody}: wrapping one again returns it as is. */
 const TYPED = new WeakSet<ReadableStream<Uint8Array>>();
 
+/**
+ * Whether `body` was made by {@linkcode typedBody}: its reads already settle when the caller's
+ * signal aborts, so a reader need not race them against the signal again.
+ *
+ * @example
+ * ```ts
+ * import { settlesOnAbort, typedBody } from "./network_failure.ts";
+ * console.log(settlesOnAbort(typedBody(new Response("x").body!))); // true
+ * ```
+ */
+export function settlesOnAbort(body: ReadableStream<Uint8Array>): boolean {
+  return TYPED.has(body);
+}
+
 /** The largest delay `setTimeout` takes; longer ones fire at once, so they mean "no limit". */
 const MAX_TIMER_MS = 2_147_483_647;
 
