@@ -9,13 +9,21 @@
  *
  * @module
  */
-import { AbortedError, OssdlError, OssServiceError } from "../errors.ts";
+import { AbortedError, ObjectChangedError, OssdlError, OssServiceError } from "../errors.ts";
 import { defaultFileSystem } from "../fs/default_file_system.ts";
 import type { FileSystem } from "../fs/file_system.ts";
+import { ensureDirectory } from "../fs/ensure_directory.ts";
 import { ConnectionSlots } from "../download/connection_slots.ts";
 import { download } from "../download/download.ts";
 import { acquireLock, LOCK_SUFFIX } from "../download/download_lock.ts";
-import type { DownloadCredentials, DownloadNotice, DownloadOptions } from "../download/options.ts";
+import {
+  DEFAULTS,
+  type DownloadCredentials,
+  type DownloadNotice,
+  type DownloadOptions,
+} from "../download/options.ts";
+import { createObjectSource } from "../oss/create_object_source.ts";
+import { dirname } from "../path.ts";
 import { type ListedObject, listObjects } from "../oss/list_objects.ts";
 import { parseOssPrefix } from "../oss/parse_oss_prefix.ts";
 import { readEnv } from "../runtime/env.ts";
@@ -26,6 +34,8 @@ import { Manifest, MANIFEST_NAME, type ManifestRecord } from "./manifest.ts";
 import { inShard, type Shard } from "./shard.ts";
 import { ManifestWriter } from "./manifest_writer.ts";
 import { BoundedQueue } from "./bounded_queue.ts";
+import { DirectorySyncs } from "./directory_syncs.ts";
+import { fetchSmallObject } from "./small_object.ts";
 
 /** What happened to one object. */
 export interface ObjectOutcome {
@@ -39,6 +49,11 @@ export interface ObjectOutcome {
   bytes: number;
   /** CRC-64 of the local file (decimal), when known. */
   crc64: string | null;
+  /**
+   * `true` for a download whose CRC-64 matched the server's `x-oss-hash-crc64ecma`; `false` when
+   * the server gave none (the CRC-64 was computed locally), and for skipped and failed objects.
+   */
+  verified: boolean;
   /** Why it was skipped or failed, in one sentence. */
   reason?: string;
   /** For `failed`: the error's stable code, and the OSS Code and RequestId when OSS answered. */
@@ -142,6 +157,8 @@ export interface PrefixDownloadResult {
   skipped: number;
   /** Failed (the others are complete). */
   failed: number;
+  /** Downloaded, but not verified: the server gave no CRC-64 for them. */
+  unverified: number;
   /** Bytes of the selected objects. */
   bytes: number;
   /** Bytes fetched from the network in this run. */
@@ -157,6 +174,8 @@ export const PREFIX_DEFAULTS = { jobs: 8, maxConnections: 16 } as const;
 
 /** Listed objects waiting for a worker at most (memory stays flat however many keys). */
 const QUEUE_LIMIT = 2000;
+/** Directories known to exist, remembered at most (then forgotten and created again: harmless). */
+const KNOWN_DIRECTORIES_LIMIT = 10_000;
 const MAX_FAILURES_KEPT = 1000;
 
 /**
@@ -191,7 +210,7 @@ export async function downloadPrefix(
   const fs = options.fs ?? await defaultFileSystem();
   const root = options.directory.replace(/[\\/]+$/, "") || "/";
   const env = options.env ?? readEnv;
-  await fs.mkdir(root);
+  await ensureDirectory(fs, root);
   const manifestPath = `${root}/${MANIFEST_NAME}`;
   const releaseLock = await acquireLock(fs, manifestPath + LOCK_SUFFIX, processProbe());
   const stop = new AbortController();
@@ -213,6 +232,7 @@ export async function downloadPrefix(
       env,
       manifest,
       writer: new ManifestWriter(manifest),
+      syncs: new DirectorySyncs(fs),
       signal: stop.signal,
       started,
     });
@@ -259,6 +279,7 @@ interface RunContext {
   env: (name: string) => string | undefined;
   manifest: Manifest;
   writer: ManifestWriter;
+  syncs: DirectorySyncs;
   signal: AbortSignal;
   started: number;
 }
@@ -287,9 +308,11 @@ class PrefixRun {
   #done = 0;
   #skipped = 0;
   #failed = 0;
+  #unverified = 0;
   #failures: ObjectOutcome[] = [];
   #inFlight = new Map<string, { bytesDone: number; bytesTotal: number }>();
   #lastReport = 0;
+  #knownDirectories = new Set<string>();
 
   constructor(options: PrefixDownloadOptions, context: RunContext) {
     this.#o = options;
@@ -314,6 +337,7 @@ class PrefixRun {
       done: this.#done,
       skipped: this.#skipped,
       failed: this.#failed,
+      unverified: this.#unverified,
       bytes: this.#bytesTotal,
       bytesFetched: this.#bytesFetched,
       durationMs: performance.now() - this.#c.started,
@@ -379,7 +403,7 @@ class PrefixRun {
   /** Handle one object; `null` when the run was stopped meanwhile. */
   async #one(item: Selected): Promise<ObjectOutcome | null> {
     const { object } = item;
-    const base = { key: object.key, path: item.path, bytes: object.size };
+    const base = { key: object.key, path: item.path, bytes: object.size, verified: false };
     if (item.refused !== null) {
       return {
         ...base,
@@ -401,7 +425,7 @@ class PrefixRun {
     }
     const destination = item.path === "" ? this.#c.root : `${this.#c.root}/${item.path}`;
     if (item.directory) {
-      await this.#c.fs.mkdir(destination);
+      await ensureDirectory(this.#c.fs, destination);
       return {
         ...base,
         status: "done",
@@ -413,27 +437,131 @@ class PrefixRun {
     if (kept) return { ...base, status: "skipped", crc64: kept.crc64, reason: "already complete" };
     this.#inFlight.set(object.key, { bytesDone: 0, bytesTotal: object.size });
     try {
+      if (await this.#isSmall(object, destination)) {
+        const small = await this.#small(object, destination).catch((error) => {
+          // Not the listed object any more (412, another size): the full path HEADs it afresh.
+          if (error instanceof ObjectChangedError && !this.#c.signal.aborted) return null;
+          throw error;
+        });
+        if (small !== null) {
+          await this.#record(object.key, item.path, destination, {
+            size: object.size,
+            etag: small.etag ?? object.etag,
+            crc64: small.crc64.toString(),
+          });
+          return {
+            ...base,
+            status: "done",
+            crc64: small.crc64.toString(),
+            verified: small.verified,
+          };
+        }
+      }
       const result = await download(this.#downloadOptions(object, destination));
       this.#bytesFetched += result.bytesFetched;
-      const info = await this.#c.fs.stat(destination);
-      await this.#c.writer.add({
-        key: object.key,
-        size: object.size,
-        etag: object.etag,
+      // What was downloaded: the listed object, or what it became meanwhile (the next listing
+      // shows that one, so the next run skips it).
+      await this.#record(object.key, item.path, destination, {
+        size: result.bytes,
+        etag: result.etag ?? object.etag,
         crc64: result.crc64,
-        localSize: result.bytes,
-        mtimeMs: info?.mtimeMs ?? null,
-        path: item.path,
       });
       return result.upToDate
-        ? { ...base, status: "skipped", crc64: result.crc64, reason: "same CRC-64 as the server's" }
-        : { ...base, status: "done", crc64: result.crc64 };
+        ? {
+          ...base,
+          status: "skipped",
+          crc64: result.crc64,
+          verified: false,
+          reason: "same CRC-64 as the server's",
+        }
+        : { ...base, status: "done", crc64: result.crc64, verified: result.verified };
     } catch (error) {
       if (this.#c.signal.aborted) return null;
       return { ...base, status: "failed", crc64: null, ...describeFailure(error) };
     } finally {
       this.#inFlight.delete(object.key);
     }
+  }
+
+  /** Append the object's manifest record (durable when this resolves). */
+  async #record(
+    key: string,
+    path: string,
+    destination: string,
+    object: { size: number; etag: string | null; crc64: string },
+  ): Promise<void> {
+    const info = await this.#c.fs.stat(destination);
+    await this.#c.writer.add({
+      key,
+      size: object.size,
+      etag: object.etag,
+      crc64: object.crc64,
+      localSize: object.size,
+      mtimeMs: info?.mtimeMs ?? null,
+      path,
+    });
+  }
+
+  /**
+   * Whether the object takes the small path: at most one part, not empty, and (with `--checksum`)
+   * no file already at the destination to compare first.
+   */
+  async #isSmall(object: ListedObject, destination: string): Promise<boolean> {
+    const partSize = this.#o.partSize ?? DEFAULTS.partSize;
+    if (object.size === 0 || object.size > partSize) return false;
+    if (this.#o.checksum === true && this.#o.force !== true) {
+      return (await this.#c.fs.stat(destination)) === null;
+    }
+    return true;
+  }
+
+  /** One GET into a temporary file, verified, durable, renamed (see small_object.ts). */
+  async #small(object: ListedObject, destination: string) {
+    const o = this.#o;
+    const directory = dirname(destination);
+    if (!this.#knownDirectories.has(directory)) {
+      await ensureDirectory(this.#c.fs, directory);
+      if (this.#knownDirectories.size >= KNOWN_DIRECTORIES_LIMIT) this.#knownDirectories.clear();
+      this.#knownDirectories.add(directory);
+    }
+    const source = createObjectSource({ bucket: this.#c.bucket, key: object.key }, {
+      endpoint: o.endpoint,
+      region: o.region,
+      signatureVersion: o.signatureVersion,
+      credentials: o.credentials,
+      env: this.#c.env,
+      pathStyle: o.pathStyle,
+      fetch: o.fetch,
+      connectTimeoutMs: o.connectTimeoutMs,
+      idleTimeoutMs: o.idleTimeoutMs,
+    });
+    const result = await fetchSmallObject({
+      source,
+      fs: this.#c.fs,
+      destination,
+      directory,
+      size: object.size,
+      etag: object.etag || null,
+      slots: this.#c.slots,
+      syncs: this.#c.syncs,
+      maxAttempts: o.maxAttempts ?? DEFAULTS.maxAttempts,
+      retryBaseDelayMs: o.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs,
+      signal: this.#c.signal,
+      onReceived: (bytes) => {
+        this.#bytesFetched += bytes;
+        const entry = this.#inFlight.get(object.key);
+        if (entry) entry.bytesDone += bytes;
+        this.#report(false);
+      },
+      onRetry: (error, attempt, delayMs) =>
+        o.onNotice?.({
+          code: "RETRY",
+          message: `${error instanceof Error ? error.message : String(error)}; retry ${attempt} ` +
+            `in ${Math.round(delayMs)} ms`,
+          key: object.key,
+        }),
+    });
+    return result;
   }
 
   #downloadOptions(object: ListedObject, destination: string): DownloadOptions {
@@ -501,8 +629,10 @@ class PrefixRun {
   #finish(outcome: ObjectOutcome): void {
     this.#objectsDone++;
     this.#bytesFinished += outcome.bytes;
-    if (outcome.status === "done") this.#done++;
-    else if (outcome.status === "skipped") this.#skipped++;
+    if (outcome.status === "done") {
+      this.#done++;
+      if (!outcome.verified && !outcome.reason) this.#unverified++;
+    } else if (outcome.status === "skipped") this.#skipped++;
     else {
       this.#failed++;
       if (this.#failures.length < MAX_FAILURES_KEPT) this.#failures.push(outcome);

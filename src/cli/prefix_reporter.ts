@@ -119,6 +119,7 @@ export class PrefixReporter {
         status: o.status,
         bytes: o.bytes,
         crc64: o.crc64,
+        verified: o.verified,
         ...(o.reason ? { reason: mask(o.reason) } : {}),
         ...(o.error
           ? {
@@ -160,6 +161,7 @@ export class PrefixReporter {
         downloaded: r.done,
         skipped: r.skipped,
         failed: r.failed,
+        unverified: r.unverified,
         bytes: r.bytes,
         bytesFetched: r.bytesFetched,
         seconds: r.durationMs / 1000,
@@ -174,7 +176,11 @@ export class PrefixReporter {
         `(${r.done} downloaded, ${r.skipped} already complete, ${r.failed} failed), ` +
         `${formatBytes(r.bytesFetched)} fetched in ${formatDuration(seconds)}` +
         (seconds > 0 ? ` (${formatRate(r.bytesFetched / seconds)})` : "") +
-        "; every downloaded object verified by CRC-64\n",
+        (r.unverified === 0
+          ? "; every downloaded object verified by CRC-64\n"
+          : `; ${r.unverified} downloaded object${r.unverified === 1 ? "" : "s"} NOT verified ` +
+            "(the server gave no x-oss-hash-crc64ecma; their CRC-64 was computed locally), " +
+            "the others verified by CRC-64\n"),
     );
     const mask = this.#o.mask;
     for (const f of r.failures.slice(0, SUMMARY_FAILURES)) {

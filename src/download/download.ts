@@ -12,6 +12,7 @@ import type { JournalHeader } from "../journal/journal.ts";
 import { Journal } from "../journal/journal.ts";
 import { createObjectSource } from "../oss/create_object_source.ts";
 import type { ObjectMeta, ObjectSource } from "../oss/object_source.ts";
+import { ensureDirectory } from "../fs/ensure_directory.ts";
 import { dirname } from "../path.ts";
 import { readEnv } from "../runtime/env.ts";
 import { processProbe } from "../runtime/process_probe.ts";
@@ -204,8 +205,10 @@ async function attempt(input: AttemptInput): Promise<AttemptOutcome> {
     options.checkpoint,
   );
   // Missing directories are created (like curl --create-dirs): the lock file needs one.
-  await fs.mkdir(paths.directory);
-  if (dirname(paths.journal) !== paths.directory) await fs.mkdir(dirname(paths.journal));
+  await ensureDirectory(fs, paths.directory);
+  if (dirname(paths.journal) !== paths.directory) {
+    await ensureDirectory(fs, dirname(paths.journal));
+  }
   const probe = processProbe();
   const releases = [await acquireLock(fs, paths.destination + LOCK_SUFFIX, probe)];
   try {

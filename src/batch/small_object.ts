@@ -1,0 +1,197 @@
+/**
+ * One small object of a prefix download (at most one part): one GET, conditional on the ETag the
+ * listing gave (no HEAD), streamed into a temporary file beside the destination while it is
+ * hashed, checked against the response's `x-oss-hash-crc64ecma`, made durable, and renamed into
+ * place; the directory's sync is shared with the other objects renamed there meanwhile. No journal
+ * and no per-object lock: the prefix download holds its directory's lock, and the temporary name
+ * (`<destination>.ossdl-small`) is its own. A retry continues from the last byte received.
+ *
+ * @module
+ */
+import {
+  AbortedError,
+  IntegrityError,
+  NetworkError,
+  OssdlError,
+  RetriesExhaustedError,
+} from "../errors.ts";
+import type { FileSystem, PositionalFile } from "../fs/file_system.ts";
+import { combineCrc64 } from "../crc64/combine.ts";
+import { crc64Of } from "../crc64/crc64.ts";
+import type { ConnectionSlots } from "../download/connection_slots.ts";
+import type { ObjectSource, ReadResponse } from "../oss/object_source.ts";
+import { abortableSleep, backoffDelay, DEFAULT_RETRY_POLICY, isRetryable } from "../oss/retry.ts";
+import type { DirectorySyncs } from "./directory_syncs.ts";
+
+/** The suffix of the temporary file of a small object (keys ending in `.ossdl-<word>` are refused). */
+export const SMALL_TEMP_SUFFIX = ".ossdl-small";
+
+/** Bytes written to the file at a time (and held per object at most). */
+const STAGE_BYTES = 1024 * 1024;
+
+/** What {@linkcode fetchSmallObject} needs. */
+export interface SmallObjectInput {
+  /** The object. */
+  source: ObjectSource;
+  /** The file system. */
+  fs: FileSystem;
+  /** Where the object goes. */
+  destination: string;
+  /** The destination's directory (synced after the rename). */
+  directory: string;
+  /** The size the listing gave (> 0). */
+  size: number;
+  /** The ETag the listing gave, sent as `If-Match`; `null` sends none. */
+  etag: string | null;
+  /** The cap on open connections. */
+  slots: ConnectionSlots;
+  /** Shared directory syncs. */
+  syncs: DirectorySyncs;
+  /** Attempts in total. */
+  maxAttempts: number;
+  /** Backoff base in ms. */
+  retryBaseDelayMs: number;
+  /** Stops the fetch (the temporary file is removed). */
+  signal: AbortSignal;
+  /** Told of every byte received and kept. */
+  onReceived?: (bytes: number) => void;
+  /** Told before each retry. */
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+}
+
+/** What {@linkcode fetchSmallObject} found. */
+export interface SmallObjectResult {
+  /** CRC-64 of the file (the object's). */
+  crc64: bigint;
+  /** `true` when the server gave a CRC-64 and it matched. */
+  verified: boolean;
+  /** The ETag of the answer (the listed one, by `If-Match`), or `null`. */
+  etag: string | null;
+  /** Bytes received from the network (more than the size after retries). */
+  bytesFetched: number;
+}
+
+/**
+ * Fetch a small object into `destination`, verified and durable when it resolves. Rejects with
+ * `ObjectChangedError` when the object is no longer the listed one (412, another size), with
+ * `IntegrityError` on a CRC-64 mismatch (nothing is renamed), with `RetriesExhaustedError` after
+ * the last retry, with `AbortedError` when stopped.
+ *
+ * @example
+ * ```ts ignore
+ * const r = await fetchSmallObject({ source, fs, destination: "d/a.txt", directory: "d",
+ *   size: 3, etag: '"..."', slots, syncs, maxAttempts: 5, retryBaseDelayMs: 200, signal });
+ * console.log(r.verified, r.crc64);
+ * ```
+ */
+export async function fetchSmallObject(input: SmallObjectInput): Promise<SmallObjectResult> {
+  const { fs, destination, size, signal } = input;
+  const temp = destination + SMALL_TEMP_SUFFIX;
+  const hash = await crc64Of();
+  const stage = new Uint8Array(Math.min(size, STAGE_BYTES));
+  let staged = 0;
+  let written = 0; // bytes in the file
+  let crc = 0n; // of the bytes in the file
+  let etag = input.etag;
+  let serverCrc: bigint | null = null;
+  let bytesFetched = 0;
+  let attempt = 0;
+  let file: PositionalFile | null = await fs.open(temp, { create: true, truncate: true });
+  const flush = async () => {
+    if (staged === 0) return;
+    const block = stage.subarray(0, staged);
+    await file!.write(block, written);
+    crc = written === 0 ? hash(block) : combineCrc64(crc, hash(block), staged);
+    written += staged;
+    staged = 0;
+  };
+  try {
+    while (written + staged < size) {
+      if (signal.aborted) throw new AbortedError();
+      const from = written + staged;
+      const progressBefore = from;
+      const release = await input.slots.acquire(signal);
+      let response: ReadResponse | null = null;
+      try {
+        response = await input.source.read({
+          start: from,
+          end: size,
+          whole: from === 0,
+          etag,
+          objectSize: size,
+          signal,
+        });
+        if (from > 0 && !response.ranged) {
+          throw new NetworkError(
+            `the server answered the GET of bytes ${from}- with the whole object`,
+          );
+        }
+        etag ??= response.etag;
+        if (response.crc64 !== null) serverCrc = response.crc64;
+        const reader = response.body.getReader();
+        response = null;
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            let chunk = value;
+            const room = size - written - staged;
+            if (chunk.length > room) {
+              throw new NetworkError(`the response is longer than the object (${size} bytes)`);
+            }
+            bytesFetched += chunk.length;
+            input.onReceived?.(chunk.length);
+            while (chunk.length > 0) {
+              const take = Math.min(chunk.length, stage.length - staged);
+              stage.set(chunk.subarray(0, take), staged);
+              staged += take;
+              chunk = chunk.subarray(take);
+              if (staged === stage.length) await flush();
+            }
+          }
+        } catch (error) {
+          await reader.cancel().catch(() => {});
+          throw error;
+        } finally {
+          reader.releaseLock();
+        }
+        if (written + staged < size) {
+          throw new NetworkError(`the response ended early at byte ${written + staged} of ${size}`);
+        }
+      } catch (error) {
+        await response?.body.cancel().catch(() => {});
+        // What arrived intact is valid data at its offset: keep it, continue after it.
+        await flush();
+        if (signal.aborted) {
+          throw error instanceof OssdlError ? error : new AbortedError({ cause: error });
+        }
+        if (written > progressBefore) attempt = 0;
+        attempt++;
+        if (!isRetryable(error)) throw error;
+        if (attempt >= input.maxAttempts) throw new RetriesExhaustedError(attempt, error);
+        const delay = backoffDelay(attempt - 1, {
+          maxAttempts: input.maxAttempts,
+          baseDelayMs: input.retryBaseDelayMs,
+          maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs,
+        });
+        input.onRetry?.(error, attempt, delay);
+        await abortableSleep(delay, signal);
+      } finally {
+        release();
+      }
+    }
+    await flush();
+    if (serverCrc !== null && serverCrc !== crc) throw new IntegrityError(serverCrc, crc);
+    await file.datasync();
+    const open = file;
+    file = null;
+    await open.close();
+    await fs.rename(temp, destination);
+  } catch (error) {
+    await file?.close().catch(() => {});
+    await fs.remove(temp).catch(() => {});
+    throw error;
+  }
+  await input.syncs.sync(input.directory);
+  return { crc64: crc, verified: serverCrc !== null, etag, bytesFetched };
+}

@@ -1,0 +1,269 @@
+/**
+ * The small-object path of `downloadPrefix()` (objects of at most one part): one GET per object
+ * conditional on the listed ETag and no HEAD; an object changed since the listing is fetched again
+ * by the full path; a retry continues from the last byte received; a CRC-64 mismatch leaves
+ * nothing behind; an object without a server CRC-64 is reported as not verified; directory syncs
+ * are shared; and a crash at any file-system operation never leaves a wrong file or a manifest
+ * record for a file that is not durably complete.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { downloadPrefix, type ObjectOutcome } from "../src/batch/download_prefix.ts";
+import { DirectorySyncs } from "../src/batch/directory_syncs.ts";
+import { Manifest, MANIFEST_NAME } from "../src/batch/manifest.ts";
+import { SMALL_TEMP_SUFFIX } from "../src/batch/small_object.ts";
+import { OssEmulator } from "../src/emulator/oss_emulator.ts";
+import type { FileSystem } from "../src/fs/file_system.ts";
+import { MemoryFileSystem, SimulatedCrash } from "../src/fs/memory_file_system.ts";
+import { sameBytes, testBytes } from "./_engine_fixture.ts";
+
+const DIR = "/out";
+
+async function emulatorWith(
+  keys: Record<string, number>,
+  seed: number,
+  crc64 = true,
+): Promise<{ emulator: OssEmulator; objects: Map<string, Uint8Array> }> {
+  const emulator = new OssEmulator();
+  const objects = new Map<string, Uint8Array>();
+  let i = 0;
+  for (const [key, size] of Object.entries(keys)) {
+    const bytes = testBytes(size, seed * 1000 + i++);
+    objects.set(key, bytes);
+    await emulator.put("bucket", key, bytes, { crc64 });
+  }
+  return { emulator, objects };
+}
+
+function run(
+  emulator: OssEmulator,
+  fs: FileSystem,
+  extra: Partial<Parameters<typeof downloadPrefix>[0]> = {},
+  beforeRequest?: (request: Request) => Promise<void> | void,
+): ReturnType<typeof downloadPrefix> {
+  const fetcher = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    await beforeRequest?.(request);
+    return emulator.handle(request);
+  };
+  return downloadPrefix({
+    source: "oss://bucket/data/",
+    directory: DIR,
+    endpoint: "http://127.0.0.1:9",
+    fs,
+    fetch: fetcher as typeof fetch,
+    env: () => undefined,
+    partSize: 64 * 1024,
+    chunkSize: 16 * 1024,
+    retryBaseDelayMs: 1,
+    maxAttempts: 3,
+    jobs: 4,
+    caseInsensitive: false,
+    ...extra,
+  });
+}
+
+const objectRequests = (emulator: OssEmulator, method: string) =>
+  emulator.stats.log.filter((e) => e.method === method && e.key !== "");
+
+test("small objects: one GET each, conditional on the listed ETag, and no HEAD", async () => {
+  const keys: Record<string, number> = {};
+  for (let i = 0; i < 20; i++) keys[`data/d${i % 3}/f${i}.bin`] = 1000 + i * 3000;
+  const { emulator, objects } = await emulatorWith(keys, 1);
+  const fs = new MemoryFileSystem({ seed: 1 });
+  const ifMatch = new Map<string, string | null>();
+  const result = await run(emulator, fs, {}, (request) => {
+    const key = decodeURIComponent(new URL(request.url).pathname.split("/").slice(2).join("/"));
+    if (request.method === "GET" && key !== "") ifMatch.set(key, request.headers.get("if-match"));
+  });
+  assert.equal(result.done, 20);
+  assert.equal(result.unverified, 0);
+  assert.equal(objectRequests(emulator, "HEAD").length, 0, "a small object was HEADed");
+  assert.equal(objectRequests(emulator, "GET").length, 20);
+  const listing = await emulator.store.list!("bucket", {
+    prefix: "data/",
+    delimiter: "",
+    after: "",
+    maxKeys: 1000,
+  });
+  for (const entry of listing!.entries) assert.equal(ifMatch.get(entry.key), entry.etag, entry.key);
+  for (const [key, bytes] of objects) {
+    assert.ok(sameBytes(fs.readDurable(`${DIR}/${key.slice(5)}`), bytes), key);
+    assert.equal(fs.exists(`${DIR}/${key.slice(5)}${SMALL_TEMP_SUFFIX}`), false);
+  }
+});
+
+test("small objects: an object changed after the listing is fetched again by the full path", async () => {
+  const { emulator } = await emulatorWith({ "data/a.bin": 5000, "data/b.bin": 6000 }, 2);
+  const fs = new MemoryFileSystem({ seed: 2 });
+  const replacement = testBytes(7000, 99); // another size and content
+  let changed = false;
+  const events: ObjectOutcome[] = [];
+  const result = await run(emulator, fs, { onObject: (o) => events.push(o) }, async (request) => {
+    if (!changed && request.method === "GET" && request.url.includes("/data/a.bin")) {
+      changed = true;
+      await emulator.put("bucket", "data/a.bin", replacement);
+    }
+  });
+  assert.equal(result.failed, 0);
+  assert.ok(sameBytes(fs.readDurable(`${DIR}/a.bin`), replacement));
+  const a = events.find((e) => e.key === "data/a.bin")!;
+  assert.equal(a.status, "done");
+  assert.equal(a.verified, true);
+  const aRequests = emulator.stats.log.filter((e) => e.key === "data/a.bin");
+  assert.deepEqual(aRequests.map((e) => [e.method, e.status]), [
+    ["GET", 412], // If-Match: the listed ETag
+    ["HEAD", 200], // the full path looks again
+    ["GET", 206],
+  ]);
+  // The record is of what was downloaded: a rerun fetches nothing.
+  emulator.resetStats();
+  const again = await run(emulator, fs);
+  assert.equal(again.skipped, 2);
+  assert.equal(emulator.stats.bytesSent, 0);
+});
+
+test("small objects: a dropped body is continued from the last byte received", async () => {
+  const { emulator, objects } = await emulatorWith({ "data/x.bin": 50_000 }, 3);
+  let gets = 0;
+  emulator.faultsFor = (info) =>
+    info.method === "GET" && info.key === "data/x.bin" && gets++ === 0
+      ? { dropAfterBytes: 30_000 }
+      : undefined;
+  const fs = new MemoryFileSystem({ seed: 3 });
+  const result = await run(emulator, fs);
+  assert.equal(result.done, 1);
+  assert.ok(sameBytes(fs.readDurable(`${DIR}/x.bin`), objects.get("data/x.bin")!));
+  const requests = objectRequests(emulator, "GET");
+  assert.equal(requests.length, 2);
+  assert.equal(requests[0].range, null);
+  const second = /^bytes=(\d+)-49999$/.exec(requests[1].range ?? "");
+  assert.ok(second && Number(second[1]) > 0, `the retry asked ${requests[1].range}`);
+  assert.ok(result.bytesFetched < 2 * 50_000);
+});
+
+test("small objects: a CRC-64 mismatch fails the object and leaves no file behind", async () => {
+  const { emulator, objects } = await emulatorWith(
+    { "data/bad.bin": 9000, "data/ok.bin": 8000 },
+    4,
+  );
+  emulator.faultsFor = (info) => info.key === "data/bad.bin" ? { flipByteAt: 4321 } : undefined;
+  const fs = new MemoryFileSystem({ seed: 4 });
+  const events: ObjectOutcome[] = [];
+  const result = await run(emulator, fs, { onObject: (o) => events.push(o) });
+  assert.equal(result.failed, 1);
+  assert.equal(result.done, 1);
+  assert.equal(events.find((e) => e.key === "data/bad.bin")?.error?.code, "INTEGRITY_MISMATCH");
+  assert.equal(fs.exists(`${DIR}/bad.bin`), false);
+  assert.equal(fs.exists(`${DIR}/bad.bin${SMALL_TEMP_SUFFIX}`), false);
+  assert.ok(sameBytes(fs.readDurable(`${DIR}/ok.bin`), objects.get("data/ok.bin")!));
+});
+
+test("small objects: without a server CRC-64 an object is done but reported not verified", async () => {
+  const { emulator, objects } = await emulatorWith({ "data/n.bin": 3000 }, 5, false);
+  const fs = new MemoryFileSystem({ seed: 5 });
+  const events: ObjectOutcome[] = [];
+  const result = await run(emulator, fs, { onObject: (o) => events.push(o) });
+  assert.equal(result.done, 1);
+  assert.equal(result.unverified, 1);
+  assert.equal(events[0].verified, false);
+  assert.ok(sameBytes(fs.readDurable(`${DIR}/n.bin`), objects.get("data/n.bin")!));
+});
+
+test("small objects: renames into one directory share its syncs", async () => {
+  const keys: Record<string, number> = {};
+  for (let i = 0; i < 40; i++) keys[`data/f${i}.bin`] = 2000;
+  const { emulator } = await emulatorWith(keys, 6);
+  const fs = new MemoryFileSystem({ seed: 6 });
+  let syncs = 0;
+  const counting = new Proxy(fs, {
+    get(target, name) {
+      const value = Reflect.get(target, name, target);
+      if (name === "syncDir") {
+        return (path: string) => {
+          if (path === DIR) syncs++;
+          return target.syncDir(path);
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const result = await run(emulator, counting, { jobs: 8 });
+  assert.equal(result.done, 40);
+  assert.ok(syncs < 40, `${syncs} syncs of the directory for 40 renames`);
+});
+
+test("DirectorySyncs: every caller waits for a sync that started after its call", async () => {
+  const order: string[] = [];
+  let release: (() => void) | null = null;
+  const fs = {
+    syncDir: (path: string) => {
+      order.push(`sync ${path}`);
+      return new Promise<void>((resolve) => {
+        release = () => {
+          order.push(`synced ${path}`);
+          resolve();
+        };
+      });
+    },
+  } as unknown as FileSystem;
+  const syncs = new DirectorySyncs(fs);
+  const done: string[] = [];
+  const first = syncs.sync("/d").then(() => done.push("first"));
+  await Promise.resolve();
+  // Arrive while the first sync runs: they must wait for a second one.
+  const second = syncs.sync("/d").then(() => done.push("second"));
+  const third = syncs.sync("/d").then(() => done.push("third"));
+  release!();
+  await first;
+  assert.deepEqual(done, ["first"]);
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(syncs.calls, 2);
+  release!();
+  await Promise.all([second, third]);
+  assert.deepEqual(done, ["first", "second", "third"]);
+  assert.deepEqual(order, ["sync /d", "synced /d", "sync /d", "synced /d"]);
+});
+
+test("small objects: a crash at any file-system operation leaves no wrong file and no false record", async () => {
+  const keys: Record<string, number> = {};
+  for (let i = 0; i < 5; i++) keys[`data/s/f${i}.bin`] = 3000 + i * 1000;
+  const { emulator, objects } = await emulatorWith(keys, 7);
+  // How many operations a whole run takes.
+  const probe = new MemoryFileSystem({ seed: 7 });
+  await run(emulator, probe, { jobs: 3 });
+  const total = probe.operationCount;
+  assert.ok(total > 20, `only ${total} operations`);
+  const problems: string[] = [];
+  for (const mode of ["torn", "lost", "kept"] as const) {
+    for (let k = 1; k <= total; k++) {
+      let fs = new MemoryFileSystem({ seed: 7 + k, crashAt: k });
+      await run(emulator, fs, { jobs: 3 }).catch((e) => {
+        if (!(e instanceof SimulatedCrash) && !fs.halted) throw e;
+      });
+      fs = fs.restart({ unsynced: mode });
+      // What the manifest claims must be durably in place, and every file present is exact.
+      const manifest = await Manifest.open(fs, `${DIR}/${MANIFEST_NAME}`);
+      for (const [key, bytes] of objects) {
+        const path = `${DIR}/${key.slice(5)}`;
+        const durable = fs.readDurable(path);
+        if (manifest.get(key) && !sameBytes(durable, bytes)) {
+          problems.push(`${mode}@${k}: ${key} recorded but not durably complete`);
+        }
+        if (durable !== null && !sameBytes(durable, bytes)) {
+          problems.push(`${mode}@${k}: ${key} holds wrong bytes`);
+        }
+      }
+      await manifest.close();
+      emulator.resetStats();
+      const result = await run(emulator, fs, { jobs: 3 });
+      if (result.failed !== 0) problems.push(`${mode}@${k}: the rerun failed`);
+      for (const [key, bytes] of objects) {
+        if (!sameBytes(fs.readLive(`${DIR}/${key.slice(5)}`), bytes)) {
+          problems.push(`${mode}@${k}: ${key} wrong after the rerun`);
+        }
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+});
