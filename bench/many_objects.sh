@@ -6,7 +6,7 @@
 #   --scale F          BENCH_SCALE      divide every object count by F (default 1: full size)
 #   --rounds N         BENCH_ROUNDS     rounds; each runs every tool once, order rotated (default 3)
 #   --tools "A B"      BENCH_TOOLS      subset of: ossdl-deno ossdl-bun aria2c rclone
-#                                       ossdl-deno-j16 ossdl-bun-j16 (--jobs 16)
+#                                       ossdl-deno-jN ossdl-bun-jN (--jobs N, e.g. ossdl-bun-j32)
 #                                       ossdl-deno-emulator (no nginx: everything from cli.ts serve)
 #   --verify MODE      BENCH_VERIFY     diff -r every output with the source: all (default), first, none
 #   --list-keys N      BENCH_LIST_KEYS  keys of the listing-memory test (default 1000000; 0 skips it)
@@ -91,6 +91,14 @@ EMU_PORT=$(bench_free_port)
 EMU_PID=$!
 BENCH_PIDS+=($EMU_PID)
 bench_wait_port "$EMU_PORT" || { log "emulator did not start: $(tail -3 "$BENCH_TMP/logs/emulator.log")"; exit 1; }
+# nginx's listings come from another emulator over the same tree whose pages carry nginx's ETags
+# ("mtime-size"), so that the listed ETag is the one nginx's GETs answer and honour in If-Match,
+# as on OSS (bench/serve_listing.ts).
+LIST_PORT=$(bench_free_port)
+"$DENO" run -A bench/serve_listing.ts "$ROOT" "$LIST_PORT" >"$BENCH_TMP/logs/listing.log" 2>&1 &
+LIST_PID=$!
+BENCH_PIDS+=($LIST_PID)
+bench_wait_port "$LIST_PORT" || { log "listing server did not start: $(tail -3 "$BENCH_TMP/logs/listing.log")"; exit 1; }
 
 # nginx serves the object bytes with a per-file CRC-64 header, an autoindex for rclone, and passes
 # bucket-level requests (ListObjectsV2: GET /bkt/?list-type=2...) to the emulator.
@@ -123,7 +131,7 @@ http {
   map_hash_max_size 262144;
   map_hash_bucket_size 128;
   include $NG/crc64.map;
-  upstream emulator { server 127.0.0.1:$EMU_PORT; keepalive 16; }
+  upstream emulator { server 127.0.0.1:$LIST_PORT; keepalive 16; }
   server {
     listen 127.0.0.1:$NGINX_PORT backlog=4096;
     root $ROOT;
@@ -157,6 +165,10 @@ for w in $WORKLOADS; do
   log "warming the emulator's listing of bkt/$p/"
   "$DENO" run -A cli.ts get -r "oss://bkt/$p/" "$BENCH_TMP/warm" --endpoint "$NGINX_URL" --exclude '*' -q ||
     { log "listing through nginx failed"; exit 1; }
+  if [[ " $TOOLS " == *" ossdl-deno-emulator "* ]]; then
+    "$DENO" run -A cli.ts get -r "oss://bkt/$p/" "$BENCH_TMP/warm" --endpoint "$EMU_URL" --exclude '*' -q ||
+      { log "listing from the emulator failed"; exit 1; }
+  fi
   rm -rf "$BENCH_TMP/warm"
 done
 
@@ -182,8 +194,8 @@ tool_cmd() { # tool workload dest -> CMD
   case $tool in
     ossdl-deno) CMD=("$DENO" run -A cli.ts get -r "oss://bkt/$p/" "$dest" --endpoint "$NGINX_URL" --json) ;;
     ossdl-bun) CMD=("$BUN" cli.ts get -r "oss://bkt/$p/" "$dest" --endpoint "$NGINX_URL" --json) ;;
-    ossdl-deno-j16) CMD=("$DENO" run -A cli.ts get -r "oss://bkt/$p/" "$dest" --endpoint "$NGINX_URL" --json --jobs 16) ;;
-    ossdl-bun-j16) CMD=("$BUN" cli.ts get -r "oss://bkt/$p/" "$dest" --endpoint "$NGINX_URL" --json --jobs 16) ;;
+    ossdl-deno-j*) CMD=("$DENO" run -A cli.ts get -r "oss://bkt/$p/" "$dest" --endpoint "$NGINX_URL" --json --jobs "${tool#ossdl-deno-j}") ;;
+    ossdl-bun-j*) CMD=("$BUN" cli.ts get -r "oss://bkt/$p/" "$dest" --endpoint "$NGINX_URL" --json --jobs "${tool#ossdl-bun-j}") ;;
     ossdl-deno-emulator) CMD=("$DENO" run -A cli.ts get -r "oss://bkt/$p/" "$dest" --endpoint "$EMU_URL" --json) ;;
     aria2c) CMD=(aria2c -i "$BENCH_TMP/aria2-$2.list" -d "$dest" -j 16 -x 8 -s 8 -k 8M
       --file-allocation=none --allow-overwrite=true --auto-file-renaming=false
@@ -203,14 +215,14 @@ measure() {
   local load0 n0 e0 m0 n1 e1 m1 t0 t1 t2 rc lines0 lines1
   load0=$(cut -d' ' -f1 /proc/loadavg)
   lines0=$(wc -l <"$NG/access.log")
-  n0=$(proc_ticks "$NGINX_PID"); e0=$(proc_ticks "$EMU_PID"); m0=$(machine_ticks)
+  n0=$(proc_ticks "$NGINX_PID"); e0=$(( $(proc_ticks "$EMU_PID") + $(proc_ticks "$LIST_PID") )); m0=$(machine_ticks)
   t0=$(now)
   /usr/bin/time -f '%e %U %S %M' -o "$tf" "${CMD[@]}" >"$so" 2>"$se"
   rc=$?
   t1=$(now)
   sync
   t2=$(now)
-  n1=$(proc_ticks "$NGINX_PID"); e1=$(proc_ticks "$EMU_PID"); m1=$(machine_ticks)
+  n1=$(proc_ticks "$NGINX_PID"); e1=$(( $(proc_ticks "$EMU_PID") + $(proc_ticks "$LIST_PID") )); m1=$(machine_ticks)
   lines1=$(wc -l <"$NG/access.log")
   local files=0 bytes=0 same=null
   if [ -d "$dest" ]; then

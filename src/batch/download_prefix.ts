@@ -100,7 +100,7 @@ export interface PrefixDownloadOptions {
   filters?: FilterRule[];
   /** Only the keys of this share (`--shard K/N`). */
   shard?: Shard;
-  /** Objects downloaded at once. @default 8 */
+  /** Objects downloaded at once. @default 16 */
   jobs?: number;
   /** Open connections at most, over all objects. @default 16 */
   maxConnections?: number;
@@ -170,7 +170,7 @@ export interface PrefixDownloadResult {
 }
 
 /** The defaults (see the bench README for how they were chosen). */
-export const PREFIX_DEFAULTS = { jobs: 8, maxConnections: 16 } as const;
+export const PREFIX_DEFAULTS = { jobs: 16, maxConnections: 16 } as const;
 
 /** Listed objects waiting for a worker at most (memory stays flat however many keys). */
 const QUEUE_LIMIT = 2000;

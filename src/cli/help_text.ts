@@ -84,7 +84,7 @@ get -r, --recursive: every object under a key prefix into <directory> (created w
                             (default: included); * within a folder (a glob without "/" matches
                             the file name at any depth), ** across folders, ? one character;
                             only *.txt: --exclude '*' --include '*.txt'
-  --jobs N                  objects at once, 1-1024 (default: 8); all of them share one cap of
+  --jobs N                  objects at once, 1-1024 (default: 16); all of them share one cap of
                             16 open connections
   --checksum                also keep files that have no manifest record (put there by another
                             tool) when their CRC-64 equals the server's
