@@ -90,6 +90,14 @@ export function parseListObjectsV2(xml: string): ListObjectsPage {
   }
 }
 
+/**
+ * A copy of `value` that shares no memory with the string it was cut from (engines represent a
+ * substring as a view into its parent, which then cannot be freed).
+ */
+function detached(value: string): string {
+  return JSON.parse(JSON.stringify(value));
+}
+
 function readPage(root: XmlElement): ListObjectsPage {
   const encoded = text(root, "EncodingType")?.trim().toLowerCase() === "url";
   const decode = (value: string, what: string) => (encoded ? urlDecode(value, what) : value);
@@ -111,7 +119,14 @@ function readPage(root: XmlElement): ListObjectsPage {
     }
     const etag = text(item, "ETag")?.trim() || null;
     const lastModified = text(item, "LastModified")?.trim() || null;
-    objects.push({ key, size, etag, lastModified });
+    // Copies: a substring may keep the whole page's text alive while the object waits in a
+    // queue (a sparse shard keeps a few keys of each of thousands of pages).
+    objects.push({
+      key: detached(key),
+      size,
+      etag: etag === null ? null : detached(etag),
+      lastModified: lastModified === null ? null : detached(lastModified),
+    });
   }
   const commonPrefixes = childElements(root, "CommonPrefixes").map((c) => {
     const p = text(c, "Prefix");
