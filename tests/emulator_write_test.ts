@@ -25,7 +25,7 @@ function memoryEmulator(options: ConstructorParameters<typeof OssEmulator>[0] = 
 function put(
   emulator: OssEmulator,
   path: string,
-  body: Uint8Array | string,
+  body: Uint8Array<ArrayBuffer> | string,
   headers: Record<string, string> = {},
 ): Promise<Response> {
   return emulator.handle(new Request(`${BASE}${path}`, { method: "PUT", body, headers }));
