@@ -3,9 +3,10 @@
 // The client options are those of the README's "Test your own code against a local OSS".
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Buffer } from "node:buffer";
 import { serveDirectory } from "../src/emulator/serve_directory.ts";
 import type { EmulatorCredentials } from "../src/emulator/authenticate.ts";
@@ -264,5 +265,46 @@ test("ali-oss: delete (also of a missing key), Content-MD5 mismatch, multipart r
     assert.ok(outside.status === 400 || outside.status === 404, `status ${outside.status}`);
     await assert.rejects(readFile(join(root, "escape.txt")));
     await assert.rejects(readFile(join(root, "..", "escape.txt")));
+  });
+});
+
+/** The repository root: the nearest folder above this file holding README.md and package.json. */
+async function repositoryRoot(): Promise<string> {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (true) {
+    const found = await Promise.all(
+      ["README.md", "package.json"].map((f) => stat(join(dir, f)).then(() => true, () => false)),
+    );
+    if (found.every(Boolean)) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error("no repository root above " + import.meta.url);
+    dir = up;
+  }
+}
+
+test("ali-oss: the README's snippet runs as written (its port aside)", { skip }, async () => {
+  const repo = await repositoryRoot();
+  const readme = await readFile(join(repo, "README.md"), "utf8");
+  const marker = readme.indexOf("<!-- ali-oss snippet:");
+  assert.ok(marker > 0, "the README marks its ali-oss snippet");
+  const start = readme.indexOf("```js\n", marker) + "```js\n".length;
+  const code = readme.slice(start, readme.indexOf("```", start));
+  assert.match(code, /endpoint: "http:\/\/localhost:9000"/);
+  await withServe(async ({ root, port }) => {
+    await mkdir(join(repo, ".tmp"), { recursive: true });
+    const file = join(repo, ".tmp", `readme-ali-oss-${port}.mjs`);
+    await writeFile(file, code.replaceAll("localhost:9000", `localhost:${port}`));
+    const printed: unknown[][] = [];
+    const log = console.log;
+    console.log = (...args: unknown[]) => void printed.push(args);
+    try {
+      await import(pathToFileURL(file).href);
+    } finally {
+      console.log = log;
+      await rm(file, { force: true });
+    }
+    assert.deepEqual(printed, [["alice", "hello", true]]);
+    const written = await readFile(join(root, "my-bucket", "dir", "hello.txt"), "utf8");
+    assert.equal(written, "hello world");
   });
 });
