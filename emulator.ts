@@ -1,6 +1,7 @@
 /**
  * A local OSS-compatible server for tests, demos and benchmarks: GetObject/HeadObject with
- * ranges, conditions, versions, CRC-64, error XML, V1/V4 authentication, and fault injection
+ * ranges, conditions, versions, CRC-64, error XML, V1/V4 authentication, PutObject/DeleteObject
+ * with `x-oss-meta-*` (in memory or written to a directory), and fault injection
  * (dropped connections, 5xx, throttling, corrupted bytes, changing objects, ignored ranges), and
  * bucket listings (ListObjectsV2 / ListObjects V1).
  *
@@ -38,6 +39,7 @@ export type {
   PutResult,
   StoredObject,
 } from "./src/emulator/object_store.ts";
+export { InvalidKeyError } from "./src/emulator/object_store.ts";
 export {
   type DirectoryChild,
   type DirectoryEntryInfo,
@@ -45,7 +47,16 @@ export {
   DirectoryStore,
   type DirectoryStoreOptions,
 } from "./src/emulator/directory_store.ts";
-export { NodeDirectoryReader, nodeDirectoryStore } from "./src/emulator/directory_store_node.ts";
+export {
+  NodeDirectoryReader,
+  nodeDirectoryStore,
+  type NodeDirectoryStoreOptions,
+} from "./src/emulator/directory_store_node.ts";
+export {
+  type DirectoryWriter,
+  WritableDirectoryStore,
+} from "./src/emulator/writable_directory_store.ts";
+export { NodeDirectoryWriter } from "./src/emulator/directory_store_node_writer.ts";
 export {
   type FetchHandler,
   type ServedHandler,

@@ -191,6 +191,8 @@ test("parseCommand: help, version and the other subcommands", () => {
     host: "127.0.0.1",
     credentials: undefined,
     region: undefined,
+    faults: undefined,
+    readOnly: false,
     debug: false,
   });
   assert.deepEqual(
@@ -216,9 +218,14 @@ test("parseCommand: help, version and the other subcommands", () => {
       host: "0.0.0.0",
       credentials: { accessKeyId: "ak", accessKeySecret: "sk", securityToken: undefined },
       region: "cn-hangzhou",
+      faults: undefined,
+      readOnly: false,
       debug: false,
     },
   );
+  const withFaults = parseCommand(["serve", "--faults", "f.json", "--read-only"]);
+  assert.equal(withFaults.kind === "serve" && withFaults.faults, "f.json");
+  assert.equal(withFaults.kind === "serve" && withFaults.readOnly, true);
   const demo = parseCommand(["demo", "--size", "8MiB", "out.bin"]);
   assert.equal(demo.kind, "demo");
   if (demo.kind === "demo") {
@@ -305,6 +312,9 @@ test("main: --help lists every option with its default, and the exit codes", asy
       "--version",
       "verify",
       "serve",
+      "--faults FILE.json",
+      "--read-only",
+      "multipart uploads",
       "crc64",
       "status",
       "demo",

@@ -296,3 +296,46 @@ test("auth: accepts the documented V1/V4 header and presigned vectors (§2.9)", 
   const [status, code] = await codeOf(await emulator.handle(new Request(tampered)));
   assert.deepEqual([status, code], [403, "SignatureDoesNotMatch"]);
 });
+
+// The Go SDK v1 in V4 mode sends no x-oss-date: it signs the raw `Date` header (RFC 1123) as the
+// request time and takes the scope day from it (aliyun-oss-go-sdk oss/auth.go). Vector computed
+// independently (Python hmac/hashlib) for request D1 of §2.9 with only `Date`.
+const GO1_V4_SIGNATURE = "5b639a44efdf5b14dcfaf5eceb2af902c0a0920c9c7289c864c1151e45b9ae4f";
+
+function go1V4Request(date: string, scopeDay = "20240102", signature = GO1_V4_SIGNATURE): Request {
+  return new Request(D_URL, {
+    headers: {
+      date,
+      "x-oss-content-sha256": "UNSIGNED-PAYLOAD",
+      authorization: `OSS4-HMAC-SHA256 Credential=AKIDEXAMPLE/${scopeDay}/cn-hangzhou/oss/` +
+        `aliyun_v4_request,Signature=${signature}`,
+    },
+  });
+}
+
+test("auth v4: a request with only a Date header (Go SDK v1) is accepted (vector)", async () => {
+  const emulator = await docEmulator();
+  const r = await emulator.handle(go1V4Request("Tue, 02 Jan 2024 03:04:05 GMT"));
+  assert.deepEqual((await codeOf(r)).slice(0, 2), [404, "NoSuchVersion"]);
+  const wrong = await emulator.handle(
+    go1V4Request("Tue, 02 Jan 2024 03:04:05 GMT", "20240102", "0".repeat(64)),
+  );
+  const [status, code] = await codeOf(wrong);
+  assert.deepEqual([status, code], [403, "SignatureDoesNotMatch"]);
+});
+
+test("auth v4: Date-only requests get the scope-day and skew checks; x-oss-date wins", async () => {
+  const emulator = await docEmulator();
+  const otherDay = await emulator.handle(go1V4Request("Tue, 02 Jan 2024 03:04:05 GMT", "20240101"));
+  assert.deepEqual((await codeOf(otherDay)).slice(0, 2), [400, "InvalidArgument"]);
+  const skewed = await emulator.handle(go1V4Request("Tue, 02 Jan 2024 03:24:05 GMT"));
+  assert.deepEqual((await codeOf(skewed)).slice(0, 2), [403, "RequestTimeTooSkewed"]);
+  const notGmt = await emulator.handle(go1V4Request("2024-01-02T03:04:05Z"));
+  assert.deepEqual((await codeOf(notGmt)).slice(0, 2), [403, "AccessDenied"]);
+  // With both headers, x-oss-date is the request time: the Date-signed signature no longer fits.
+  const both = go1V4Request("Tue, 02 Jan 2024 03:04:05 GMT");
+  const headers = new Headers(both.headers);
+  headers.set("x-oss-date", "20240102T030405Z");
+  const r = await emulator.handle(new Request(D_URL, { headers }));
+  assert.deepEqual((await codeOf(r)).slice(0, 2), [403, "SignatureDoesNotMatch"]);
+});

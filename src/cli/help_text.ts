@@ -37,7 +37,7 @@ Usage:
   ${program} [get] <source> <destination> [options]
   ${program} get -r oss://BUCKET/PREFIX <directory> [--include GLOB]... [--exclude GLOB]... [options]
   ${program} verify <source> <file> [--endpoint URL] [--region ID] [--version-id ID] [--json] ...
-  ${program} serve [--root DIR] [--port N] [--host ADDR] [--region ID] [--access-key-id ID --access-key-secret S [--security-token T]]
+  ${program} serve [--root DIR] [--port N] [--host ADDR] [--region ID] [--access-key-id ID --access-key-secret S [--security-token T]] [--faults FILE.json] [--read-only]
   ${program} crc64 <file>
   ${program} status <checkpoint | destination | directory>
   ${program} demo [--size SIZE] [destination]
@@ -106,6 +106,19 @@ serve: serve the directory ROOT (each sub-directory is a bucket) like OSS, with 
   127.0.0.1); with --access-key-id and --access-key-secret every request must be signed
   (--region ID: V4 signatures must be for that region, as on OSS; default: any region).
   Stops on Ctrl-C or SIGTERM with exit status 0.
+  Operations: GetObject (ranges, conditions), HeadObject, ListObjects and ListObjectsV2,
+  PutObject (simple upload; Content-MD5 checked when sent; x-oss-meta-* kept) and DeleteObject;
+  V1/V4 signatures in headers or presigned URLs, STS tokens. Writes are atomic files under ROOT,
+  metadata in ROOT/.ossdl-meta; --read-only refuses them. Not implemented (501 NotImplemented):
+  multipart uploads, AppendObject, CopyObject, PostObject, ACLs, tagging, bucket operations.
+  --faults FILE.json        inject faults, reloaded whenever the file changes (an invalid version
+                            is reported and the previous faults stay), e.g.
+                            {"serverError": {"status": 503, "next": 2}, "dropAfterBytes": 1048576,
+                            "throttle": {"bytesPerSecond": 1048576}, "flipByteAt": 100,
+                            "stallAfterBytes": 0, "delayHeadersMs": 500, "ignoreRange": true,
+                            "denyAccess": true, "changeObject": {"afterRequests": 3, "content":
+                            "new"}, "seed": 1}
+  --read-only               refuse PutObject and DeleteObject (default: they write to ROOT)
 verify: check a local <file> against the object's x-oss-hash-crc64ecma without downloading
   it (one HEAD request, then the file is hashed). Exit 0 when they match, 6 when the size or the
   CRC-64 differs (a different size is reported without hashing), 13 when the server gives no

@@ -102,6 +102,10 @@ export interface ServeCommand {
   credentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
   /** `--region`: the only V4 signing region accepted. @default any */
   region?: string;
+  /** `--faults FILE.json`: the emulator's faults, reloaded when the file changes. @default none */
+  faults?: string;
+  /** `--read-only`: refuse PutObject and DeleteObject. @default false */
+  readOnly?: boolean;
   /** `--debug`. */
   debug: boolean;
 }
@@ -221,6 +225,8 @@ const SERVE_OPTIONS: OptionSpec = {
   "access-key-id": { type: "string" },
   "access-key-secret": { type: "string" },
   "security-token": { type: "string" },
+  faults: { type: "string" },
+  "read-only": { type: "boolean" },
 };
 
 const DEMO_OPTIONS: OptionSpec = {
@@ -545,6 +551,8 @@ function parseServe(args: string[]): Command {
       ? { accessKeyId: id, accessKeySecret: secret, securityToken: token }
       : undefined,
     region: str(values, "region"),
+    faults: str(values, "faults"),
+    readOnly: values["read-only"] === true,
     debug: values.debug === true,
   };
 }

@@ -6,6 +6,7 @@
 import { type ServedDirectory, serveDirectory } from "../emulator/serve_directory.ts";
 import { defaultFileSystem } from "../fs/default_file_system.ts";
 import type { CliIo } from "./cli_io.ts";
+import { type FaultsWatch, watchFaultsFile } from "./faults_file.ts";
 import type { ServeCommand } from "./parse_command.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -36,6 +37,7 @@ export async function runServe(command: ServeCommand, io: CliIo): Promise<number
       hostname: command.host,
       credentials: command.credentials,
       region: command.region,
+      writable: !command.readOnly,
     });
   } catch (error) {
     if (!isAddrInUse(error)) throw error;
@@ -44,11 +46,29 @@ export async function runServe(command: ServeCommand, io: CliIo): Promise<number
       "pick another port with --port (or stop the program listening on it)",
     );
   }
+  let watch: FaultsWatch | null = null;
+  if (command.faults !== undefined) {
+    try {
+      watch = await watchFaultsFile(command.faults, {
+        fs,
+        apply: (faults) => server.emulator.setFaults(faults),
+        report: (line) => io.writeErr(`${line}\n`),
+      });
+    } catch (error) {
+      await server.close();
+      throw new UsageError(
+        (error as Error).message,
+        "give a JSON object with the fields of the emulator's Faults (see --help)",
+      );
+    }
+  }
   const access = command.credentials
     ? `signed requests only, access key id ${command.credentials.accessKeyId}`
     : "anonymous access";
+  const writes = command.readOnly ? "read-only" : "PutObject and DeleteObject write to it";
   io.writeOut(
-    `serving ${command.root} at ${server.url} (each sub-directory is a bucket; ${access})\n` +
+    `serving ${command.root} at ${server.url} (each sub-directory is a bucket; ${access}; ` +
+      `${writes})\n` +
       `try: ${io.program} oss://BUCKET/KEY ./KEY --endpoint ${server.url}\n` +
       `press Ctrl-C to stop\n`,
   );
@@ -60,6 +80,7 @@ export async function runServe(command: ServeCommand, io: CliIo): Promise<number
       })
     );
   });
+  watch?.stop();
   await server.close();
   io.writeErr(`${signal}: stopped\n`);
   return 0;

@@ -69,6 +69,30 @@ function parseIsoBasic(value: string): number {
   return Date.UTC(y, mo - 1, d, h, mi, s);
 }
 
+const RFC1123_GMT_RE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/**
+ * The time a V4 header-signed request was signed at: `x-oss-date` (ISO 8601 basic) when present,
+ * else the `Date` header (RFC 1123 GMT), as the Go SDK v1 sends it. `datetime` is the raw string
+ * the client put on the string-to-sign's timestamp line.
+ */
+function v4RequestTime(headers: Headers): { datetime: string; ms: number } | null {
+  const ossDate = headers.get("x-oss-date");
+  if (ossDate !== null) {
+    const ms = parseIsoBasic(ossDate);
+    return Number.isNaN(ms) ? null : { datetime: ossDate, ms };
+  }
+  const date = headers.get("date");
+  if (date === null || !RFC1123_GMT_RE.test(date)) return null;
+  const ms = Date.parse(date);
+  return Number.isNaN(ms) ? null : { datetime: date, ms };
+}
+
+/** `yyyymmdd` of a time, in UTC. */
+function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10).replaceAll("-", "");
+}
+
 function skewError(requestMs: number, now: number): OssErrorSpec | null {
   if (Math.abs(requestMs - now) <= MAX_SKEW_MS) return null;
   return fail(OSS_ERRORS.RequestTimeTooSkewed, undefined, [
@@ -277,13 +301,16 @@ async function v4Header(
   if (badScope) return badScope;
   if (scope.accessKeyId !== credentials.accessKeyId) return OSS_ERRORS.InvalidAccessKeyId;
   const headers = input.request.headers;
-  const datetime = headers.get("x-oss-date") ?? "";
-  const ms = parseIsoBasic(datetime);
-  if (Number.isNaN(ms)) {
-    return fail(OSS_ERRORS.AccessDenied, "Authentication requires a valid x-oss-date.");
+  const time = v4RequestTime(headers);
+  if (time === null) {
+    return fail(
+      OSS_ERRORS.AccessDenied,
+      "Authentication requires a valid x-oss-date (or, without it, a valid GMT Date).",
+    );
   }
-  if (datetime.slice(0, 8) !== scope.date) {
-    return fail(OSS_ERRORS.InvalidArgument, "The credential date does not match x-oss-date.");
+  const { datetime, ms } = time;
+  if (utcDay(ms) !== scope.date) {
+    return fail(OSS_ERRORS.InvalidArgument, "The credential date does not match the request time.");
   }
   const additional = (fields.get("AdditionalHeaders") ?? "").split(";").filter((h) => h !== "");
   return skewError(ms, input.now) ??

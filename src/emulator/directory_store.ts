@@ -1,6 +1,7 @@
 /**
  * A read-only {@linkcode ObjectStore} over a directory: bucket `b`, key `k` is the file
- * `<root>/b/k`. File access goes through a {@linkcode DirectoryReader} adapter (see
+ * `<root>/b/k` (`WritableDirectoryStore` adds PutObject and DeleteObject). A `Content-Type` and
+ * `x-oss-meta-*` written by PutObject are read from a sidecar under `<root>/.ossdl-meta/`. File access goes through a {@linkcode DirectoryReader} adapter (see
  * `directory_store_node.ts`), so this file stays free of runtime APIs. ETag and CRC-64 are computed
  * in one streaming pass on first use and cached per (path, size, mtime).
  *
@@ -22,6 +23,12 @@ import type {
   StoredObject,
 } from "./object_store.ts";
 import { pageOfSortedKeys } from "./sorted_keys.ts";
+import {
+  decodeSidecar,
+  META_DIRECTORY,
+  type ObjectSidecar,
+  sidecarPath,
+} from "./metadata_sidecar.ts";
 
 /** What the adapter reports about a path. */
 export interface DirectoryEntryInfo {
@@ -66,6 +73,11 @@ export interface DirectoryReader {
    * lacks it cannot list buckets.
    */
   readDirectory?(path: string): Promise<DirectoryChild[]>;
+  /**
+   * The whole content of a small file (a metadata sidecar), or `null` when it does not exist.
+   * Optional: without it objects are served with no stored `Content-Type` or `x-oss-meta-*`.
+   */
+  readFile?(path: string): Promise<Uint8Array | null>;
 }
 
 /** Options of {@linkcode DirectoryStore}. */
@@ -138,6 +150,7 @@ export class DirectoryStore implements ObjectStore {
     if (versionId !== null && versionId !== "null") return { kind: "no-version" };
     const hashes = await this.#hashes(path, info);
     const reader = this.#reader;
+    const sidecar = await this.#sidecar(bucket, key, info);
     const object: StoredObject = {
       size: info.size,
       etag: hashes.etag,
@@ -145,7 +158,8 @@ export class DirectoryStore implements ObjectStore {
       crc64: this.#checksums ? hashes.crc64 : null,
       objectType: "Normal",
       versionId: null,
-      contentType: "application/octet-stream",
+      contentType: sidecar?.contentType ?? "application/octet-stream",
+      metadata: sidecar?.metadata ?? {},
       read: (start, end) => reader.readRange(path, start, end),
     };
     return { kind: "found", object };
@@ -204,6 +218,23 @@ export class DirectoryStore implements ObjectStore {
     };
   }
 
+  /** The root directory (without a trailing separator). */
+  get root(): string {
+    return this.#root;
+  }
+
+  /** The object's metadata sidecar (see `metadata_sidecar.ts`), when there is a valid one. */
+  async #sidecar(
+    bucket: string,
+    key: string,
+    info: DirectoryEntryInfo,
+  ): Promise<ObjectSidecar | null> {
+    if (!this.#reader.readFile) return null;
+    const path = `${this.#root}/${META_DIRECTORY}/${await sidecarPath(bucket, key)}`;
+    const bytes = await this.#reader.readFile(path);
+    return bytes === null ? null : decodeSidecar(bytes, key, info.size, info.mtimeMs);
+  }
+
   #hashes(path: string, info: DirectoryEntryInfo): Promise<ContentHashes> {
     const stamp = `${info.size}:${info.mtimeMs}`;
     if (!this.#checksums) {
@@ -218,8 +249,17 @@ export class DirectoryStore implements ObjectStore {
   }
 }
 
-/** A key that maps to a path inside its bucket directory. */
-function safeKey(key: string): boolean {
+/**
+ * Whether `key` maps to a path inside its bucket directory: not empty, no NUL or backslash, and no
+ * empty, `.` or `..` segment. Every read and write of a directory store goes through this check.
+ *
+ * @example
+ * ```ts
+ * import { safeKey } from "./directory_store.ts";
+ * console.log(safeKey("dir/a.txt"), safeKey("../etc/passwd"), safeKey("a//b")); // true false false
+ * ```
+ */
+export function safeKey(key: string): boolean {
   if (key === "" || key.includes("\0") || key.includes("\\")) return false;
   return key.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
 }

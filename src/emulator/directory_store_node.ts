@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { open, readdir, stat } from "node:fs/promises";
+import { open, readdir, readFile, stat } from "node:fs/promises";
 import {
   type DirectoryChild,
   type DirectoryEntryInfo,
@@ -12,6 +12,8 @@ import {
   DirectoryStore,
   type DirectoryStoreOptions,
 } from "./directory_store.ts";
+import { NodeDirectoryWriter } from "./directory_store_node_writer.ts";
+import { WritableDirectoryStore } from "./writable_directory_store.ts";
 
 const CHUNK = 256 * 1024;
 
@@ -61,6 +63,17 @@ export class NodeDirectoryReader implements DirectoryReader {
     return children;
   }
 
+  /** The whole content of the (small) file `path`, or `null` when it does not exist. */
+  async readFile(path: string): Promise<Uint8Array | null> {
+    try {
+      return new Uint8Array(await readFile(path));
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return null;
+      throw e;
+    }
+  }
+
   /** Stream bytes `[start, end)` of `path` in 256 KiB chunks. */
   readRange(path: string, start: number, end: number): ReadableStream<Uint8Array> {
     let handle: Awaited<ReturnType<typeof open>> | null = null;
@@ -94,6 +107,15 @@ export class NodeDirectoryReader implements DirectoryReader {
   }
 }
 
+/** Options of {@linkcode nodeDirectoryStore}. */
+export interface NodeDirectoryStoreOptions extends DirectoryStoreOptions {
+  /**
+   * Also take PutObject and DeleteObject (a `WritableDirectoryStore` with a
+   * `NodeDirectoryWriter`). @default false
+   */
+  writable?: boolean;
+}
+
 /**
  * A {@linkcode DirectoryStore} over `root` using `node:fs/promises`: what `ossdl serve` needs.
  *
@@ -101,12 +123,15 @@ export class NodeDirectoryReader implements DirectoryReader {
  * ```ts ignore
  * import { nodeDirectoryStore } from "./directory_store_node.ts";
  * import { OssEmulator } from "./oss_emulator.ts";
- * const emulator = new OssEmulator({ store: nodeDirectoryStore("/srv/oss") });
+ * const emulator = new OssEmulator({ store: nodeDirectoryStore("/srv/oss", { writable: true }) });
  * ```
  */
 export function nodeDirectoryStore(
   root: string,
-  options: DirectoryStoreOptions = {},
+  options: NodeDirectoryStoreOptions = {},
 ): DirectoryStore {
-  return new DirectoryStore(root, new NodeDirectoryReader(), options);
+  const { writable, ...rest } = options;
+  const reader = new NodeDirectoryReader();
+  if (writable) return new WritableDirectoryStore(root, reader, new NodeDirectoryWriter(), rest);
+  return new DirectoryStore(root, reader, rest);
 }

@@ -135,8 +135,27 @@ export const OSS_ERRORS: Readonly<Record<string, Spec>> = {
   NotImplemented: {
     status: 501,
     code: "NotImplemented",
-    message: "The emulator only implements GetObject, HeadObject and ListObjects(V2).",
+    message:
+      "The emulator only implements GetObject, HeadObject, PutObject, DeleteObject and ListObjects(V2).",
     ec: "0005-00000003",
+  },
+  InvalidObjectName: {
+    status: 400,
+    code: "InvalidObjectName",
+    message: "The specified object is not valid.",
+    ec: "0016-00000005",
+  },
+  InvalidDigest: {
+    status: 400,
+    code: "InvalidDigest",
+    message: "The Content-MD5 you specified is not valid.",
+    ec: "0017-00000502",
+  }, // doc
+  BadDigest: {
+    status: 400,
+    code: "BadDigest",
+    message: "The Content-MD5 you specified did not match what was received.",
+    ec: "0017-00000503",
   },
   ServiceUnavailable: {
     status: 503,

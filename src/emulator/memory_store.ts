@@ -38,6 +38,7 @@ class MemoryObject implements StoredObject {
   readonly objectType: string;
   readonly versionId: string;
   readonly contentType: string;
+  readonly metadata: Readonly<Record<string, string>>;
   readonly #bytes: Uint8Array;
   readonly #chunkSize: number;
 
@@ -55,6 +56,7 @@ class MemoryObject implements StoredObject {
     this.objectType = meta.objectType;
     this.versionId = meta.versionId;
     this.contentType = meta.contentType;
+    this.metadata = meta.metadata ?? {};
   }
 
   read(start: number, end: number): ReadableStream<Uint8Array> {
@@ -147,6 +149,7 @@ export class MemoryStore implements ObjectStore {
       objectType: options.objectType ?? "Normal",
       versionId,
       contentType: options.contentType ?? "application/octet-stream",
+      metadata: { ...options.metadata },
     }, this.#chunkSize);
     this.createBucket(bucket);
     const objects = this.#buckets.get(bucket)!;
@@ -163,6 +166,12 @@ export class MemoryStore implements ObjectStore {
       }
     }
     return { versionId, etag, crc64: hashes.crc64 };
+  }
+
+  /** Remove `key` and all its versions (nothing happens when it does not exist). */
+  delete(bucket: string, key: string): Promise<void> {
+    if (this.#buckets.get(bucket)?.delete(key)) this.#sorted.delete(bucket);
+    return Promise.resolve();
   }
 
   /** One page of the bucket's current objects (`null` when the bucket does not exist). */

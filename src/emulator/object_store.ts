@@ -22,6 +22,11 @@ export interface StoredObject {
   readonly versionId: string | null;
   /** `Content-Type` to send. */
   readonly contentType: string;
+  /**
+   * User metadata, sent back as `x-oss-meta-<name>: <value>` (names lower-case, without the
+   * prefix). @default none
+   */
+  readonly metadata?: Readonly<Record<string, string>>;
   /** Stream bytes `[start, end)` of the object (chunked, never the whole object at once). */
   read(start: number, end: number): ReadableStream<Uint8Array>;
 }
@@ -45,6 +50,8 @@ export interface PutOptions {
   etag?: string;
   /** `Content-Type`. @default "application/octet-stream" */
   contentType?: string;
+  /** User metadata (`x-oss-meta-*` without the prefix, names lower-case). @default none */
+  metadata?: Readonly<Record<string, string>>;
 }
 
 /** What {@linkcode ObjectStore.put} created. */
@@ -112,11 +119,46 @@ export interface ObjectStore {
   hasBucket(bucket: string): Promise<boolean>;
   /** Find the current version of `key` (or the version `versionId`). */
   lookup(bucket: string, key: string, versionId: string | null): Promise<LookupResult>;
-  /** Replace `key` with new content (keeps older versions when versioned). Optional. */
+  /**
+   * Replace `key` with new content (keeps older versions when versioned). Optional. Throws
+   * {@linkcode InvalidKeyError} for a key this store cannot hold.
+   */
   put?(bucket: string, key: string, bytes: Uint8Array, options?: PutOptions): Promise<PutResult>;
+  /**
+   * Remove `key` (every version); nothing happens when it does not exist. Optional: without it the
+   * emulator answers DeleteObject with 501. Throws {@linkcode InvalidKeyError} like `put`.
+   */
+  delete?(bucket: string, key: string): Promise<void>;
   /**
    * One page of the bucket's keys in UTF-8 byte order (see {@linkcode ListQuery}), or `null` when
    * the bucket does not exist. Optional: without it the emulator answers listings with 501.
    */
   list?(bucket: string, query: ListQuery): Promise<ListPage | null>;
+}
+
+/**
+ * Thrown by a store's `put` or `delete` for a key it cannot hold (e.g. a directory store refuses
+ * `..` segments, keys that would pass through a symbolic link, or a key naming an existing
+ * directory); the emulator answers 400 `InvalidObjectName` with this message.
+ *
+ * @example
+ * ```ts
+ * import { InvalidKeyError } from "./object_store.ts";
+ * const e = new InvalidKeyError("../x", "a key segment is \"..\"");
+ * console.log(e.key, e.message);
+ * ```
+ */
+export class InvalidKeyError extends RangeError {
+  /** The key refused. */
+  readonly key: string;
+  /**
+   * Build the error.
+   * @param key the key refused
+   * @param reason why, in a few words
+   */
+  constructor(key: string, reason: string) {
+    super(`the key ${JSON.stringify(key)} cannot be stored here: ${reason}`);
+    this.name = "InvalidKeyError";
+    this.key = key;
+  }
 }

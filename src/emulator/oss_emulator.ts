@@ -1,6 +1,7 @@
 /**
  * A local OSS-compatible server for tests and demos: `handle(request)` answers GetObject,
- * HeadObject and bucket listings (ListObjectsV2 / ListObjects) like OSS does (addressing, ranges,
+ * HeadObject, PutObject, DeleteObject and bucket listings (ListObjectsV2 / ListObjects) like OSS
+ * does (addressing, ranges,
  * conditions, headers, versions, error XML, authentication) over an {@linkcode ObjectStore}, with
  * switchable fault injection and counters.
  * Web standards only; serve it on a port with `serve.ts`.
@@ -13,6 +14,7 @@ import { errorResponse, OSS_ERRORS, type OssErrorSpec } from "./error_response.t
 import { type Faults, faultyBody, seededRandom, waitUnlessAborted } from "./faults.ts";
 import { listBucket } from "./list_bucket.ts";
 import { MemoryStore } from "./memory_store.ts";
+import { deleteObject, putObject, unsupportedWrite } from "./object_writes.ts";
 import type {
   LookupResult,
   ObjectStore,
@@ -300,7 +302,10 @@ export class OssEmulator {
           : OSS_ERRORS.ServiceUnavailable,
       );
     }
-    if (method !== "GET" && method !== "HEAD") return fail(OSS_ERRORS.MethodNotAllowed);
+    const writes = method === "PUT" || method === "DELETE" || method === "POST";
+    if (method !== "GET" && method !== "HEAD" && !writes) {
+      return fail(OSS_ERRORS.MethodNotAllowed);
+    }
     if (target.bucket === null) return fail(OSS_ERRORS.NotImplemented);
     if (!(await this.#hasBucket(target.bucket))) {
       return fail({ ...OSS_ERRORS.NoSuchBucket, extra: [["BucketName", target.bucket]] });
@@ -319,6 +324,7 @@ export class OssEmulator {
       );
       if (error) return fail(error);
     }
+    if (writes) return this.#write(method, target.bucket, target, request, requestId, entry, fail);
     if (target.key === "") {
       if (method !== "GET") return fail(OSS_ERRORS.NotImplemented);
       const listed = await listBucket(this.store, target.bucket, target.query);
@@ -370,6 +376,33 @@ export class OssEmulator {
     return new Response(body, { status, headers });
   }
 
+  /** PutObject and DeleteObject (see `object_writes.ts`); other writes are 501. */
+  async #write(
+    method: string,
+    bucket: string,
+    target: RequestTarget,
+    request: Request,
+    requestId: string,
+    entry: RequestLogEntry,
+    fail: (spec: OssErrorSpec) => Response,
+  ): Promise<Response> {
+    const unsupported = unsupportedWrite(method, target.key, target.query, request.headers);
+    if (unsupported) return fail(unsupported);
+    const headers = this.#commonHeaders(requestId);
+    headers.set("content-length", "0");
+    if (method === "DELETE") {
+      const error = await deleteObject(this.store, bucket, target.key);
+      if (error) return fail(error);
+      entry.status = 204;
+      return new Response(null, { status: 204, headers });
+    }
+    const outcome = await putObject(this.store, bucket, target.key, request);
+    if (!("headers" in outcome)) return fail(outcome);
+    for (const [name, value] of outcome.headers) headers.set(name, value);
+    entry.status = 200;
+    return new Response(null, { status: 200, headers });
+  }
+
   #nextRequestId(): string {
     this.#requestCounter++;
     return "6556E3AE" + this.#requestCounter.toString(16).toUpperCase().padStart(16, "0");
@@ -393,6 +426,9 @@ export class OssEmulator {
     headers.set("x-oss-storage-class", "Standard");
     if (object.crc64 !== null) headers.set("x-oss-hash-crc64ecma", object.crc64.toString());
     if (object.versionId !== null) headers.set("x-oss-version-id", object.versionId);
+    for (const [name, value] of Object.entries(object.metadata ?? {})) {
+      headers.set(`x-oss-meta-${name}`, value);
+    }
     return headers;
   }
 

@@ -26,6 +26,11 @@ export interface ServeDirectoryOptions {
    * InvalidArgument. @default any region is accepted
    */
   region?: string;
+  /**
+   * Take PutObject and DeleteObject (written atomically under `root`, metadata in
+   * `<root>/.ossdl-meta`). @default false
+   */
+  writable?: boolean;
 }
 
 /** A running directory emulator. */
@@ -50,7 +55,7 @@ export async function serveDirectory(
   options: ServeDirectoryOptions = {},
 ): Promise<ServedDirectory> {
   const emulator = new OssEmulator({
-    store: nodeDirectoryStore(root, { checksums: options.checksums }),
+    store: nodeDirectoryStore(root, { checksums: options.checksums, writable: options.writable }),
     credentials: options.credentials,
     baseHosts: options.baseHosts ?? ["localhost"],
     region: options.region,
