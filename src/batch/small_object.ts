@@ -8,19 +8,13 @@
  *
  * @module
  */
-import {
-  AbortedError,
-  IntegrityError,
-  NetworkError,
-  OssdlError,
-  RetriesExhaustedError,
-} from "../errors.ts";
+import { AbortedError, IntegrityError, NetworkError, OssdlError } from "../errors.ts";
 import type { FileSystem, PositionalFile } from "../fs/file_system.ts";
 import { combineCrc64 } from "../crc64/combine.ts";
 import { crc64Of } from "../crc64/crc64.ts";
 import type { ConnectionSlots } from "../download/connection_slots.ts";
 import type { ObjectSource, ReadResponse } from "../oss/object_source.ts";
-import { abortableSleep, backoffDelay, DEFAULT_RETRY_POLICY, isRetryable } from "../oss/retry.ts";
+import { waitToRetry } from "../oss/retry.ts";
 import type { DirectorySyncs } from "./directory_syncs.ts";
 
 /** The suffix of the temporary file of a small object (keys ending in `.ossdl-<word>` are refused). */
@@ -167,15 +161,13 @@ export async function fetchSmallObject(input: SmallObjectInput): Promise<SmallOb
         }
         if (written > progressBefore) attempt = 0;
         attempt++;
-        if (!isRetryable(error)) throw error;
-        if (attempt >= input.maxAttempts) throw new RetriesExhaustedError(attempt, error);
-        const delay = backoffDelay(attempt - 1, {
-          maxAttempts: input.maxAttempts,
-          baseDelayMs: input.retryBaseDelayMs,
-          maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs,
-        });
-        input.onRetry?.(error, attempt, delay);
-        await abortableSleep(delay, signal);
+        await waitToRetry(
+          error,
+          attempt,
+          { maxAttempts: input.maxAttempts, baseDelayMs: input.retryBaseDelayMs },
+          signal,
+          input.onRetry,
+        );
       } finally {
         release();
       }

@@ -4,16 +4,10 @@
  *
  * @module
  */
-import {
-  AbortedError,
-  NetworkError,
-  ObjectChangedError,
-  OssdlError,
-  RetriesExhaustedError,
-} from "../errors.ts";
+import { AbortedError, NetworkError, ObjectChangedError, OssdlError } from "../errors.ts";
 import type { BlockWriter } from "../fs/file_system.ts";
 import type { ObjectSource } from "../oss/object_source.ts";
-import { abortableSleep, backoffDelay, DEFAULT_RETRY_POLICY, isRetryable } from "../oss/retry.ts";
+import { waitToRetry } from "../oss/retry.ts";
 import type { Segment } from "./segment.ts";
 import { BodyReader, LandingBuffer } from "./body_reader.ts";
 import { settlesOnAbort } from "../oss/network_failure.ts";
@@ -203,15 +197,13 @@ export async function fetchSegment(
         }
         if (segment.written > progressBefore) attempt = 0;
         attempt++;
-        if (!isRetryable(error)) throw error;
-        if (attempt >= context.maxAttempts) throw new RetriesExhaustedError(attempt, error);
-        const delay = backoffDelay(attempt - 1, {
-          maxAttempts: context.maxAttempts,
-          baseDelayMs: context.retryBaseDelayMs,
-          maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs,
-        });
-        context.onRetry(error, attempt, delay);
-        await abortableSleep(delay, context.signal);
+        await waitToRetry(
+          error,
+          attempt,
+          { maxAttempts: context.maxAttempts, baseDelayMs: context.retryBaseDelayMs },
+          context.signal,
+          context.onRetry,
+        );
       }
     }
   }

@@ -87,6 +87,35 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
+/**
+ * After failed attempt number `attempt` (1-based) of a transfer that continues where it stopped:
+ * rethrows a failure that is not retryable, throws `RetriesExhaustedError` after the last attempt,
+ * else tells `onRetry` and waits the backoff (rejecting with `AbortedError` when `signal` aborts).
+ *
+ * @example
+ * ```ts
+ * import { NetworkError } from "../errors.ts";
+ * import { waitToRetry } from "./retry.ts";
+ * await waitToRetry(new NetworkError("reset"), 1, { maxAttempts: 3, baseDelayMs: 1 });
+ * ```
+ */
+export async function waitToRetry(
+  error: unknown,
+  attempt: number,
+  policy: { maxAttempts: number; baseDelayMs: number },
+  signal?: AbortSignal,
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void,
+): Promise<void> {
+  if (!isRetryable(error)) throw error;
+  if (attempt >= policy.maxAttempts) throw new RetriesExhaustedError(attempt, error);
+  const delay = backoffDelay(attempt - 1, {
+    ...policy,
+    maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs,
+  });
+  onRetry?.(error, attempt, delay);
+  await abortableSleep(delay, signal);
+}
+
 /** Options of {@linkcode withRetries}. */
 export interface WithRetriesOptions {
   /** The policy; missing fields take the defaults. @default DEFAULT_RETRY_POLICY */
