@@ -495,3 +495,12 @@ test("exit code 11 when another process holds the destination's lock", () => {
   assert.equal(exitCodeFor(new DownloadLockedError("/d/f.ossdl-lock", 42)), 11);
   assert.match(helpText("ossdl", "0.0.0"), /^\s+11\s+another ossdl process/m);
 });
+
+test("Reporter: an up-to-date destination is said once, in the summary line", () => {
+  const { reporter, err } = recorder("normal", false);
+  reporter.notice({ code: "UP_TO_DATE", message: "out.bin already holds this object" });
+  reporter.done(result({ upToDate: true, bytesFetched: 0 }));
+  const text = err.join("");
+  assert.equal(text.match(/already holds/g)?.length, 1, text);
+  assert.match(text, /^up to date: /m);
+});

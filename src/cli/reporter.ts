@@ -164,7 +164,8 @@ export class Reporter {
       this.#json({ type: "notice", code: n.code, message: this.#o.mask(n.message) });
       return;
     }
-    if (mode === "quiet") return;
+    // UP_TO_DATE says what the summary line says: print it once, there.
+    if (mode === "quiet" || n.code === "UP_TO_DATE") return;
     this.#clear();
     this.#o.writeErr(`note: ${this.#o.mask(n.message)}\n`);
     if (this.#o.tty && this.#last) this.#draw();
