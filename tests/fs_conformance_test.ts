@@ -227,6 +227,21 @@ function conformance(name: string, make: () => Promise<Subject>): void {
       assert.equal(dec.decode(await fs.readFile(b)), "new");
     }));
 
+  test(`${name}: opening a directory as a file fails with FS_NOT_DIRECTORY`, () =>
+    withSubject(make, async (s) => {
+      const { fs } = s;
+      const dir = join(s.root, "a-directory");
+      await fs.mkdir(dir);
+      for (
+        const options of [{}, { create: true }, { create: true, truncate: true }, {
+          readOnly: true,
+        }]
+      ) {
+        await rejectsWith(fs.open(dir, options), "FS_NOT_DIRECTORY", s, dir);
+      }
+      assert.equal((await fs.stat(dir))?.isDirectory, true);
+    }));
+
   test(`${name}: remove deletes, and a missing file is no error`, () =>
     withSubject(make, async (s) => {
       const { fs } = s;

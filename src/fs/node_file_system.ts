@@ -61,6 +61,8 @@ export class NodeFileSystem implements FileSystem {
     } catch (e) {
       throw toFileSystemError(e, "open", path);
     }
+    // Opening a directory for writing already failed (EISDIR); read-only, it succeeds: check.
+    if (!options.readOnly) return new NodePositionalFile(handle, path);
     try {
       if ((await handle.stat()).isDirectory()) {
         throw new FileSystemError("FS_NOT_DIRECTORY", "open", path, {
