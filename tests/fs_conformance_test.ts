@@ -453,9 +453,18 @@ if (isDeno) {
     const { DenoFileSystem } = await import("../src/fs/deno_file_system.ts");
     return realSubject(new DenoFileSystem());
   });
+  conformance("DenoMixedFileSystem", async () => {
+    const { DenoMixedFileSystem } = await import("../src/fs/deno_mixed_file_system.ts");
+    return realSubject(new DenoMixedFileSystem());
+  });
 }
 
-test("defaultFileSystem is the node:fs adapter on every runtime (measured fastest)", async () => {
+test("defaultFileSystem: node:fs for files everywhere, Deno's APIs for names on Deno (measured)", async () => {
   const fs = await defaultFileSystem();
-  assert.ok(fs instanceof NodeFileSystem);
+  if (isDeno) {
+    const { DenoMixedFileSystem } = await import("../src/fs/deno_mixed_file_system.ts");
+    assert.ok(fs instanceof DenoMixedFileSystem);
+  } else {
+    assert.ok(fs instanceof NodeFileSystem);
+  }
 });
