@@ -23,6 +23,7 @@ export type OssdlErrorCode =
   | "RETRIES_EXHAUSTED"
   | "PROTOCOL_ERROR"
   | "CRC64_UNAVAILABLE"
+  | "CREDENTIALS_ERROR"
   | "ABORTED";
 
 /**
