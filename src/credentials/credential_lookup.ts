@@ -39,8 +39,11 @@ export interface CredentialLookupOptions {
   configFile?: string;
   /** Use the ECS instance's RAM role: `true` for the instance's, or the role's name. @default undefined */
   ecsRole?: string | boolean;
-  /** Told which credentials source is used (never a secret), e.g. for `--debug`. */
-  onCredentials?: (info: { source: string }) => void;
+  /**
+   * Told which credentials source is used (never a secret), e.g. for `--debug`, and whether
+   * requests go unsigned.
+   */
+  onCredentials?: (info: { source: string; anonymous: boolean }) => void;
 }
 
 /**
@@ -76,7 +79,7 @@ export async function lookUpCredentials(
     readTextFile: textFileReader(context.fs),
     fetch: context.fetch,
   });
-  options.onCredentials?.({ source: found.source });
+  options.onCredentials?.({ source: found.source, anonymous: found.refresher === null });
   return found;
 }
 
