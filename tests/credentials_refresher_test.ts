@@ -87,7 +87,10 @@ test("refresher: a failed refresh keeps keys that have not expired; expired keys
 });
 
 test("refresher: a provider with no keys is a CredentialsError", async () => {
-  const r = new CredentialsRefresher({ name: "empty", getCredentials: async () => null });
+  const r = new CredentialsRefresher({
+    name: "empty",
+    getCredentials: () => Promise.resolve(null),
+  });
   await assert.rejects(r.current(), { code: "CREDENTIALS_ERROR", message: /empty gave no/ });
 });
 
@@ -103,7 +106,8 @@ test("refreshAfterRejection: refreshes once for all, says whether new keys diffe
   // Fixed keys: nothing to refresh, so no retry.
   const fixed = new CredentialsRefresher({
     name: "fixed",
-    getCredentials: async () => new Credentials({ accessKeyId: "a", accessKeySecret: "s" }),
+    getCredentials: () =>
+      Promise.resolve(new Credentials({ accessKeyId: "a", accessKeySecret: "s" })),
   });
   assert.equal(await fixed.refreshAfterRejection(await fixed.current()), false);
 });
@@ -117,12 +121,17 @@ test("sendSigned: a request refused for an expired token is signed again and sen
   const seen: string[] = [];
   const response = await sendSigned(
     r,
-    async (c) => new Request("http://127.0.0.1/", { headers: { "x-key": c!.accessKeyId } }),
-    async (request) => {
+    (c) =>
+      Promise.resolve(
+        new Request("http://127.0.0.1/", { headers: { "x-key": c!.accessKeyId } }),
+      ),
+    (request) => {
       seen.push(request.headers.get("x-key")!);
-      return seen.length === 1
-        ? new Response(expiredXml, { status: 403 })
-        : new Response("ok", { status: 200 });
+      return Promise.resolve(
+        seen.length === 1
+          ? new Response(expiredXml, { status: 403 })
+          : new Response("ok", { status: 200 }),
+      );
     },
   );
   assert.equal(response.status, 200);
@@ -136,10 +145,10 @@ test("sendSigned: retried once only; other 403s are returned as they were", asyn
   let sent = 0;
   const always = await sendSigned(
     r,
-    async () => new Request("http://127.0.0.1/"),
-    async () => {
+    () => Promise.resolve(new Request("http://127.0.0.1/")),
+    () => {
       sent++;
-      return new Response(expiredXml, { status: 403 });
+      return Promise.resolve(new Response(expiredXml, { status: 403 }));
     },
   );
   assert.equal(sent, 2);
@@ -147,10 +156,12 @@ test("sendSigned: retried once only; other 403s are returned as they were", asyn
   sent = 0;
   const denied = await sendSigned(
     r,
-    async () => new Request("http://127.0.0.1/"),
-    async () => {
+    () => Promise.resolve(new Request("http://127.0.0.1/")),
+    () => {
       sent++;
-      return new Response("<Error><Code>AccessDenied</Code></Error>", { status: 403 });
+      return Promise.resolve(
+        new Response("<Error><Code>AccessDenied</Code></Error>", { status: 403 }),
+      );
     },
   );
   assert.equal(sent, 1);
