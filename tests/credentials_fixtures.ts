@@ -8,7 +8,8 @@ import { type ServedHandler, serveEmulator } from "../src/emulator/serve.ts";
 import type { StsKeys } from "../src/emulator/sts_keys.ts";
 
 /** A fetch that only ever reaches 127.0.0.1 (anything else is a test bug, and fails). */
-export const loopbackFetch = (request: Request): Promise<Response> => {
+export const loopbackFetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  const request = new Request(input, init);
   const host = new URL(request.url).hostname;
   if (host !== "127.0.0.1") {
     return Promise.reject(new Error(`test tried to connect to ${host}, outside loopback`));

@@ -112,7 +112,7 @@ test("a request refused for an expired token is retried once with refreshed keys
       endpoint: "http://127.0.0.1:9",
       region: "cn-hangzhou",
       credentials: provider,
-      fetch: (request) => emulator.handle(request),
+      fetch: (input, init) => emulator.handle(new Request(input, init)),
     });
     assert.equal(result.verified, true);
     assert.equal(calls, 2);
@@ -137,7 +137,7 @@ test("without refresh (fixed keys) an expired token fails with exit-3 material",
         endpoint: "http://127.0.0.1:9",
         region: "cn-hangzhou",
         credentials: { accessKeyId: "STS.x", accessKeySecret: "s", securityToken: "t" },
-        fetch: (request) => emulator.handle(request),
+        fetch: (input, init) => emulator.handle(new Request(input, init)),
       }),
       { code: "OSS_SERVICE_ERROR", ossCode: "SecurityTokenExpired" },
     );
@@ -161,8 +161,12 @@ test("get -r: the listing and every object share one refresher (one credentials 
       region: "cn-hangzhou",
       env: (name) =>
         ({ ALIBABA_CLOUD_CREDENTIALS_URI: `${uri.url}/c` } as Record<string, string>)[name],
-      fetch: (request) =>
-        new URL(request.url).port === "9" ? emulator.handle(request) : loopbackFetch(request),
+      fetch: (input, init) => {
+        const request = new Request(input, init);
+        return new URL(request.url).port === "9"
+          ? emulator.handle(request)
+          : loopbackFetch(request);
+      },
     });
     assert.equal(result.done, 6);
     assert.equal(uri.requests(), 1);
