@@ -215,3 +215,31 @@ test("a presigned URL expiring mid-download: exit 3 and a hint; a fresh URL resu
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("--help documents the credentials chain in order", async () => {
+  const f = fakeIo(["--help"]);
+  assert.equal(await main(f.io), 0);
+  const help = f.out();
+  const order = [
+    "--access-key-id",
+    "OSS_ACCESS_KEY_ID",
+    "ALIBABA_CLOUD_CREDENTIALS_URI",
+    "~/.aliyun/config.json",
+    "~/.alibabacloud/credentials",
+    "~/.ossutilconfig",
+    "ALIBABA_CLOUD_ECS_METADATA",
+    "none: anonymous",
+  ].map((text) => help.indexOf(text, help.indexOf("Credentials (")));
+  assert.ok(order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1])), String(order));
+  for (
+    const option of [
+      "--profile NAME",
+      "--config-file PATH",
+      "--ecs-role[=NAME]",
+      "OSSDL_ECS_METADATA_ENDPOINT",
+    ]
+  ) {
+    assert.ok(help.includes(option), option);
+  }
+  assert.match(help, /^\s+14\s+credentials cannot be used/m);
+});

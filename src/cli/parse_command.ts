@@ -444,13 +444,15 @@ function credentialOptions(
       "choose one source of credentials",
     );
   }
+  const configFile = str(values, "config-file");
+  // Only what was given: a command without credential options looks as it did before them.
   return {
-    credentials: id !== undefined && secret !== undefined
-      ? { accessKeyId: id, accessKeySecret: secret, securityToken: token }
-      : undefined,
-    profile,
-    configFile: str(values, "config-file"),
-    ecsRole,
+    ...(id !== undefined && secret !== undefined
+      ? { credentials: { accessKeyId: id, accessKeySecret: secret, securityToken: token } }
+      : {}),
+    ...(profile !== undefined ? { profile } : {}),
+    ...(configFile !== undefined ? { configFile } : {}),
+    ...(ecsRole !== undefined ? { ecsRole } : {}),
   };
 }
 

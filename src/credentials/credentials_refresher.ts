@@ -66,6 +66,8 @@ export class CredentialsRefresher {
   #refreshes = 0;
 
   /**
+   * Holds nothing yet: the first {@linkcode CredentialsRefresher.current} asks the provider.
+   *
    * @param provider where the keys come from
    * @param options the clock
    */
