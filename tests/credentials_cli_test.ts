@@ -201,6 +201,11 @@ test("a presigned URL expiring mid-download: exit 3 and a hint; a fresh URL resu
     );
     assert.ok(!report.message.includes(SECRET));
     assert.ok((await stat(`${destination}.ossdl-journal`)).size > 0);
+    const journal = new TextDecoder().decode(await readFile(`${destination}.ossdl-journal`));
+    const signature = new URL(first).searchParams.get("x-oss-signature")!;
+    assert.ok(journal.includes("127.0.0.1:9/bucket/big.bin"), "the journal names the object");
+    assert.ok(!journal.includes(signature) && !journal.includes(SECRET));
+    assert.ok(!journal.includes("x-oss-signature") && !journal.includes("x-oss-credential"));
     // The journal names the object by the URL without its signature: a fresh URL resumes.
     emulator.faultsFor = null;
     const second = await sign();

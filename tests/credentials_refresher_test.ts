@@ -177,3 +177,14 @@ test("peekErrorCode: reads the x-oss-err header of a HEAD answer", async () => {
   assert.equal(code, "InvalidAccessKeyId");
   assert.equal(response.status, 403);
 });
+
+test("refresher: keys that arrive already expired are not fetched again on every request", async () => {
+  const clock = { now: 10_000 };
+  const issuer = issuing(clock, -5_000); // a clock that is ahead of the issuer's
+  const r = new CredentialsRefresher(issuer.provider, { now: () => clock.now });
+  for (let i = 0; i < 20; i++) await r.current();
+  assert.equal(issuer.calls(), 1);
+  clock.now += 500;
+  await r.current();
+  assert.equal(issuer.calls(), 2);
+});

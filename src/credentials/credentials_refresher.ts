@@ -14,6 +14,11 @@ import type { CredentialsProvider } from "./credentials_provider.ts";
 export const REFRESH_MARGIN_MS = 3 * 60 * 1000;
 /** The share of their life left at which keys are refreshed, when that is less than 3 minutes. */
 export const REFRESH_LIFE_SHARE = 0.2;
+/**
+ * Keys are not fetched again sooner than this after the last fetch (unless a request was refused),
+ * so that keys that arrive already expired (a clock that is off) do not make every request fetch.
+ */
+export const MIN_REFRESH_INTERVAL_MS = 500;
 
 /** Options of {@linkcode CredentialsRefresher}. */
 export interface CredentialsRefresherOptions {
@@ -141,7 +146,9 @@ export class CredentialsRefresher {
       const expiresAt = credentials.expiration?.getTime();
       this.#held = {
         credentials,
-        refreshAt: expiresAt === undefined ? Infinity : refreshTime(obtainedAt, expiresAt),
+        refreshAt: expiresAt === undefined
+          ? Infinity
+          : Math.max(refreshTime(obtainedAt, expiresAt), this.#now() + MIN_REFRESH_INTERVAL_MS),
       };
       return credentials;
     })();
