@@ -27,6 +27,13 @@ export {
   type RequestLogEntry,
 } from "./src/emulator/oss_emulator.ts";
 export type { EmulatorCredentials } from "./src/emulator/authenticate.ts";
+export {
+  requestAccessKeyId,
+  SECURITY_TOKEN_EXPIRED,
+  type StsKey,
+  StsKeys,
+} from "./src/emulator/sts_keys.ts";
+export type { OssErrorSpec } from "./src/emulator/error_response.ts";
 export { DroppedConnectionError, type Faults, seededRandom } from "./src/emulator/faults.ts";
 export { MemoryStore, type MemoryStoreOptions } from "./src/emulator/memory_store.ts";
 export type {

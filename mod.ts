@@ -45,6 +45,22 @@ export { combineCrc64 } from "./src/crc64/combine.ts";
 export { type PresignOptions, presignUrl } from "./src/oss/presign_url.ts";
 export type { SignatureVersion } from "./src/oss/sign_request.ts";
 export { Credentials, type CredentialsInput, type EnvLookup } from "./src/oss/credentials.ts";
+export {
+  type CredentialsProvider,
+  isCredentialsProvider,
+  staticProvider,
+} from "./src/credentials/credentials_provider.ts";
+export {
+  CredentialsRefresher,
+  type CredentialsRefresherOptions,
+  refreshTime,
+} from "./src/credentials/credentials_refresher.ts";
+export { CredentialsError } from "./src/credentials/credentials_error.ts";
+export type { CredentialLookupOptions } from "./src/credentials/credential_lookup.ts";
+export {
+  ECS_METADATA_ENDPOINT,
+  ECS_METADATA_ENDPOINT_ENV,
+} from "./src/credentials/ecs_metadata_provider.ts";
 export type { RequestOptions } from "./src/oss/request_options.ts";
 export type { FetchFunction } from "./src/oss/http_send.ts";
 export type { RetryPolicy, WithRetriesOptions } from "./src/oss/retry.ts";

@@ -23,6 +23,7 @@ export type OssdlErrorCode =
   | "RETRIES_EXHAUSTED"
   | "PROTOCOL_ERROR"
   | "CRC64_UNAVAILABLE"
+  | "CREDENTIALS_ERROR"
   | "ABORTED";
 
 /**
@@ -124,7 +125,8 @@ export class OssServiceError extends OssdlError implements OssErrorDetails {
 
 function hintForOssCode(d: OssErrorDetails): string {
   if (d.status === 403 && /expired/i.test(d.ossMessage) && !/token/i.test(d.ossMessage)) {
-    return "the presigned URL has expired: sign a new one";
+    return "the presigned URL has expired: sign a new one and run the same command with it " +
+      "(the download resumes from the bytes already saved)";
   }
   switch (d.ossCode) {
     case "NoSuchKey":

@@ -16,17 +16,15 @@ import { ensureDirectory } from "../fs/ensure_directory.ts";
 import { ConnectionSlots } from "../download/connection_slots.ts";
 import { download } from "../download/download.ts";
 import { acquireLock, LOCK_SUFFIX } from "../download/download_lock.ts";
-import {
-  DEFAULTS,
-  type DownloadCredentials,
-  type DownloadNotice,
-  type DownloadOptions,
-} from "../download/options.ts";
+import { DEFAULTS, type DownloadNotice, type DownloadOptions } from "../download/options.ts";
 import { createObjectSource } from "../oss/create_object_source.ts";
 import { dirname } from "../path.ts";
 import { type ListedObject, listObjects } from "../oss/list_objects.ts";
 import { parseOssPrefix } from "../oss/parse_oss_prefix.ts";
 import { readEnv } from "../runtime/env.ts";
+import { endpointAndRegion, lookUpCredentials } from "../credentials/credential_lookup.ts";
+import type { CredentialLookupOptions } from "../credentials/credential_lookup.ts";
+import type { CredentialsRefresher } from "../credentials/credentials_refresher.ts";
 import { processProbe } from "../runtime/process_probe.ts";
 import { compileFilters, type FilterRule } from "./glob_filter.ts";
 import { PathClaims, relativePathForKey } from "./key_path.ts";
@@ -80,8 +78,11 @@ export interface PrefixProgress {
   inFlight: { key: string; bytesDone: number; bytesTotal: number }[];
 }
 
-/** Options of {@linkcode downloadPrefix}. */
-export interface PrefixDownloadOptions {
+/**
+ * Options of {@linkcode downloadPrefix}. The credentials are looked up once, and one refresher is
+ * shared by the listing and every object's requests.
+ */
+export interface PrefixDownloadOptions extends CredentialLookupOptions {
   /** `oss://bucket/prefix` (the prefix need not end with `/`; empty is the whole bucket). */
   source: string;
   /** The directory to download into (created when missing). */
@@ -92,8 +93,6 @@ export interface PrefixDownloadOptions {
   endpoint?: string;
   /** Signature version. @default "v4" */
   signatureVersion?: "v1" | "v4";
-  /** Credentials; when omitted they are read from the environment, and none means anonymous. */
-  credentials?: DownloadCredentials;
   /** Use path-style addressing. @default false (automatic for IP and localhost endpoints) */
   pathStyle?: boolean;
   /** `--include` / `--exclude` globs on the local relative path, in the order given. */
@@ -210,6 +209,14 @@ export async function downloadPrefix(
   const fs = options.fs ?? await defaultFileSystem();
   const root = options.directory.replace(/[\\/]+$/, "") || "/";
   const env = options.env ?? readEnv;
+  // One lookup and one refresher for the listing and every object: one refresh at a time for all.
+  const found = await lookUpCredentials(options, { fs, env, fetch: options.fetch });
+  const resolved: PrefixDownloadOptions = {
+    ...options,
+    ...endpointAndRegion(options, found),
+    credentials: found.refresher,
+    onCredentials: undefined,
+  };
   await ensureDirectory(fs, root);
   const manifestPath = `${root}/${MANIFEST_NAME}`;
   const releaseLock = await acquireLock(fs, manifestPath + LOCK_SUFFIX, processProbe());
@@ -221,7 +228,7 @@ export async function downloadPrefix(
   try {
     const caseInsensitive = options.caseInsensitive ?? await foldsCase(fs, root);
     manifest = await Manifest.open(fs, manifestPath);
-    const run = new PrefixRun({ ...options, caseInsensitive }, {
+    const run = new PrefixRun({ ...resolved, caseInsensitive }, {
       fs,
       root,
       bucket,
@@ -353,7 +360,8 @@ class PrefixRun {
       endpoint: o.endpoint,
       region: o.region,
       signatureVersion: o.signatureVersion,
-      credentials: o.credentials,
+      // downloadPrefix() replaced the caller's credentials by the shared refresher (or null).
+      credentials: o.credentials as CredentialsRefresher | null,
       pathStyle: o.pathStyle,
       env: this.#c.env,
       fetch: o.fetch,
@@ -528,7 +536,8 @@ class PrefixRun {
       endpoint: o.endpoint,
       region: o.region,
       signatureVersion: o.signatureVersion,
-      credentials: o.credentials,
+      // downloadPrefix() replaced the caller's credentials by the shared refresher (or null).
+      credentials: o.credentials as CredentialsRefresher | null,
       env: this.#c.env,
       pathStyle: o.pathStyle,
       fetch: o.fetch,

@@ -42,6 +42,11 @@ export const EXIT = {
    * a prefix download with failed objects). */
   UNVERIFIABLE: 13,
   /**
+   * Credentials cannot be used: a malformed config or credentials file, a profile that is missing
+   * or of an unsupported mode, a credentials URI or the ECS metadata service that fails.
+   */
+  CREDENTIALS: 14,
+  /**
    * Interrupted by SIGINT (Ctrl-C); run again to resume. Also the code of an `ABORTED` error that
    * no signal explains (an abort from a caller's own `AbortSignal`): 130 is the conventional
    * "interrupted" status, and a run stopped by SIGTERM gets 143 from `runDownload`, which knows
@@ -71,6 +76,11 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
   [EXIT.LOCKED, "another ossdl process is downloading to the same destination"],
   [EXIT.SOME_FAILED, "get -r: some objects failed, the others are complete (run again to retry)"],
   [EXIT.UNVERIFIABLE, "verify: the server gives no CRC-64 for the object, nothing to compare"],
+  [
+    EXIT.CREDENTIALS,
+    "credentials cannot be used: a malformed config file, a missing profile, a failing " +
+    "credentials URI or ECS metadata service",
+  ],
   [EXIT.SIGINT, "interrupted by SIGINT (Ctrl-C); run the same command to resume"],
   [EXIT.SIGTERM, "interrupted by SIGTERM; run the same command to resume"],
 ];
@@ -121,6 +131,8 @@ export function exitCodeFor(error: unknown): number {
         return EXIT.LOCKED;
       case "CRC64_UNAVAILABLE":
         return EXIT.UNVERIFIABLE;
+      case "CREDENTIALS_ERROR":
+        return EXIT.CREDENTIALS;
       case "ABORTED":
         // runDownload maps its own interruptions to 130 (SIGINT) or 143 (SIGTERM) before an error
         // gets here; any other abort (a caller's AbortSignal) is reported as interrupted: 130.
@@ -181,7 +193,8 @@ export function describeError(error: unknown, context: ErrorContext = {}): Error
       context.hasCredentials === false
     ) {
       hint = "no credentials were found: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET " +
-        "(and OSS_SESSION_TOKEN for STS), or download with a presigned URL";
+        "(and OSS_SESSION_TOKEN for STS), use a profile (--profile; ~/.aliyun/config.json, " +
+        "~/.alibabacloud/credentials, ~/.ossutilconfig), or download with a presigned URL";
     }
     return { exitCode, code: error.code, message, hint: oneLine(hint) };
   }

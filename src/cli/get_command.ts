@@ -10,6 +10,7 @@ import type { CliIo } from "./cli_io.ts";
 import type { GetCommand } from "./parse_command.ts";
 import { runGetPrefix } from "./get_prefix_command.ts";
 import { runDownload } from "./run_download.ts";
+import { credentialFlags } from "./credential_flags.ts";
 import { resumeCommand, shellQuote } from "./shell_quote.ts";
 
 /**
@@ -52,10 +53,13 @@ export async function statusCommandFor(
  */
 export async function runGet(command: GetCommand, io: CliIo): Promise<number> {
   if (command.recursive) return await runGetPrefix(command, io);
+  const flags = credentialFlags(command, io);
   const { exitCode } = await runDownload({
     io,
     output: command.output,
     debug: command.debug,
+    secrets: flags.secrets,
+    credentialsFound: flags.found,
     resumeCommand: resumeCommand(io.program, io.args),
     statusCommand: await statusCommandFor(io.program, command),
     options: {
@@ -74,6 +78,7 @@ export async function runGet(command: GetCommand, io: CliIo): Promise<number> {
       force: command.force,
       connectTimeoutMs: command.connectTimeoutMs,
       idleTimeoutMs: command.idleTimeoutMs,
+      ...flags.options,
     },
   });
   return exitCode;

@@ -12,6 +12,7 @@ import type { GetCommand } from "./parse_command.ts";
 import { PrefixReporter } from "./prefix_reporter.ts";
 import { debugText, SECRET_ENV, STOP_GRACE_MS } from "./run_download.ts";
 import { resumeCommand } from "./shell_quote.ts";
+import { credentialFlags } from "./credential_flags.ts";
 
 /**
  * Runs a prefix download and returns the exit code; never throws.
@@ -31,7 +32,9 @@ export async function runGetPrefix(
   io: CliIo,
   stopGraceMs: number = STOP_GRACE_MS,
 ): Promise<number> {
-  const mask = (text: string) => maskSecrets(text, SECRET_ENV.map((n) => io.env(n)));
+  const flags = credentialFlags(command, io);
+  const literals = [...SECRET_ENV.map((n) => io.env(n)), ...flags.secrets];
+  const mask = (text: string) => maskSecrets(text, literals);
   const reporter = new PrefixReporter({
     mode: command.output,
     tty: io.stderrIsTty,
@@ -82,6 +85,7 @@ export async function runGetPrefix(
       checksum: command.checksum,
       force: command.force,
       shard: command.shard,
+      ...flags.options,
       env: (name) => io.env(name),
       signal: controller.signal,
       onObject: (o) => reporter.object(o),
@@ -99,7 +103,8 @@ export async function runGetPrefix(
     reporter.clear();
     const report = describeError(error, {
       ossSource: true,
-      hasCredentials: Boolean(io.env("OSS_ACCESS_KEY_ID") || io.env("ALIBABA_CLOUD_ACCESS_KEY_ID")),
+      hasCredentials: flags.found() ??
+        Boolean(io.env("OSS_ACCESS_KEY_ID") || io.env("ALIBABA_CLOUD_ACCESS_KEY_ID")),
     });
     if (command.output === "json") {
       io.writeOut(

@@ -54,6 +54,13 @@ get: download <source> to <destination> (a file, or a directory to keep the key'
   --signature-version V     v1 or v4 (default: v4)
   --path-style              path-style addressing (default: off; automatic for IPs and localhost)
   --version-id ID           download this version of the object
+  --profile NAME            take the credentials of profile NAME from the config files (see
+                            Credentials below)
+  --config-file PATH        ossutil's config file (default: ~/.ossutilconfig)
+  --ecs-role[=NAME]         use the ECS instance's RAM role (its name is asked for when not given)
+  --access-key-id ID, --access-key-secret SECRET, --security-token TOKEN
+                            explicit keys; other users of the machine can see a command line, so
+                            prefer the environment or a config file
   --range START-END         only bytes START..END, inclusive offsets as in HTTP; END optional
                             (default: the whole object)
   --part-size SIZE          bytes per part (default: ${formatBytes(DEFAULTS.partSize)})
@@ -69,7 +76,7 @@ get: download <source> to <destination> (a file, or a directory to keep the key'
   -q, --quiet               print nothing on success
   --json                    print JSON lines on stdout: progress (at most 4/s), notices, and a
                             final record with "done": true
-  --debug                   print stack traces of errors
+  --debug                   print stack traces of errors, and which credentials source is used
   -h, --help                show this help
   --version                 print the version
 
@@ -97,9 +104,25 @@ get -r, --recursive: every object under a key prefix into <directory> (created w
   SIZE is bytes, or a number with a binary unit: K, KiB, M, MiB, G, GiB, T, TiB (any case);
   every unit is binary, so 8M = 8MB = 8MiB = 8388608 bytes.
 
-  Credentials come from OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and OSS_SESSION_TOKEN (or
-  ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN);
-  with none, requests are anonymous. Presigned URLs need none. Secrets are never printed.
+Credentials (for oss:// sources; presigned URLs need none): the first of these that has them
+  is used, and --debug names it. Secrets are never printed.
+  1. options: --access-key-id/--access-key-secret[/--security-token], --ecs-role[=NAME], or
+     --profile NAME (looked up in the files of 4, 5 and 6, in that order)
+  2. OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN; then ALIBABA_CLOUD_ACCESS_KEY_ID,
+     ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN
+  3. ALIBABA_CLOUD_CREDENTIALS_URI: a URL answering {"AccessKeyId", "AccessKeySecret",
+     "SecurityToken", "Expiration"}
+  4. the Alibaba Cloud CLI's ~/.aliyun/config.json (ALIBABA_CLOUD_CONFIG_FILE): profile
+     ALIBABA_CLOUD_PROFILE, else its current one; modes AK, StsToken, EcsRamRole
+  5. ~/.alibabacloud/credentials (ALIBABA_CLOUD_CREDENTIALS_FILE): section ALIBABA_CLOUD_PROFILE,
+     else [default]; type = access_key or ecs_ram_role
+  6. ossutil's ~/.ossutilconfig (--config-file), 1.x or 2.x; its endpoint and region are used
+     when neither --endpoint nor --region is given
+  7. the ECS instance's RAM role named by ALIBABA_CLOUD_ECS_METADATA (only when asked for, here,
+     by a profile, or by --ecs-role; the metadata address 100.100.100.200 can be replaced with
+     OSSDL_ECS_METADATA_ENDPOINT)
+  8. none: anonymous requests
+  Keys that expire (3, 7) are fetched again before they do, so downloads outlive them.
 
 serve: serve the directory ROOT (each sub-directory is a bucket) like OSS, with ranges, CRC-64
   and signatures. --root DIR (default: .), --port N (default: 9000), --host ADDR (default:
@@ -122,8 +145,9 @@ serve: serve the directory ROOT (each sub-directory is a bucket) like OSS, with 
 verify: check a local <file> against the object's x-oss-hash-crc64ecma without downloading
   it (one HEAD request, then the file is hashed). Exit 0 when they match, 6 when the size or the
   CRC-64 differs (a different size is reported without hashing), 13 when the server gives no
-  CRC-64. Takes the connection options of get (--endpoint, --region, --signature-version,
-  --path-style, --version-id) and -q, --quiet, --json (one JSON record), --debug.
+  CRC-64. Takes the connection and credential options of get (--endpoint, --region,
+  --signature-version, --path-style, --version-id, --profile, --config-file, --ecs-role,
+  --access-key-id, ...) and -q, --quiet, --json (one JSON record), --debug.
 crc64: print a file's CRC-64/XZ as OSS writes it in x-oss-hash-crc64ecma (decimal).
 status: show what an interrupted download has done, from its checkpoint journal (offline); give
   the journal, the destination file, or a directory to show every *.ossdl-journal in it.

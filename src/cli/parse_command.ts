@@ -32,6 +32,14 @@ export interface GetCommand {
   pathStyle?: boolean;
   /** `--version-id`. */
   versionId?: string;
+  /** `--access-key-id`, `--access-key-secret` and `--security-token`. */
+  credentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
+  /** `--profile`: the profile to take from the config files. */
+  profile?: string;
+  /** `--config-file`: ossutil's config file. */
+  configFile?: string;
+  /** `--ecs-role` (`true`: the instance's role) or `--ecs-role=NAME`. */
+  ecsRole?: string | true;
   /** `--range`, as `[start, end)`. */
   range?: ByteRange;
   /** `--part-size` in bytes. */
@@ -82,6 +90,14 @@ export interface VerifyCommand {
   pathStyle?: boolean;
   /** `--version-id`. */
   versionId?: string;
+  /** `--access-key-id`, `--access-key-secret` and `--security-token`. */
+  credentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
+  /** `--profile`: the profile to take from the config files. */
+  profile?: string;
+  /** `--config-file`: ossutil's config file. */
+  configFile?: string;
+  /** `--ecs-role` (`true`: the instance's role) or `--ecs-role=NAME`. */
+  ecsRole?: string | true;
   /** `--quiet`, `--json` or neither. */
   output: OutputMode;
   /** `--debug`. */
@@ -187,6 +203,12 @@ const CONNECTION_OPTIONS: OptionSpec = {
   "signature-version": { type: "string" },
   "path-style": { type: "boolean" },
   "version-id": { type: "string" },
+  "access-key-id": { type: "string" },
+  "access-key-secret": { type: "string" },
+  "security-token": { type: "string" },
+  profile: { type: "string" },
+  "config-file": { type: "string" },
+  "ecs-role": { type: "string" },
 };
 
 const OUTPUT_OPTIONS: OptionSpec = {
@@ -364,13 +386,18 @@ function checkSource(source: string): void {
 }
 
 /** The connection options shared by `get` and `verify`. */
-function connection(values: Values): {
-  endpoint?: string;
-  region?: string;
-  signatureVersion: "v1" | "v4";
-  pathStyle?: boolean;
-  versionId?: string;
-} {
+function connection(values: Values): Pick<
+  GetCommand,
+  | "endpoint"
+  | "region"
+  | "signatureVersion"
+  | "pathStyle"
+  | "versionId"
+  | "credentials"
+  | "profile"
+  | "configFile"
+  | "ecsRole"
+> {
   const version = str(values, "signature-version");
   if (version !== undefined && version !== "v1" && version !== "v4") {
     throw new UsageError(
@@ -384,11 +411,59 @@ function connection(values: Values): {
     signatureVersion: version ?? "v4",
     pathStyle: values["path-style"] ? true : undefined,
     versionId: str(values, "version-id"),
+    ...credentialOptions(values),
+  };
+}
+
+/**
+ * `--ecs-role` takes an optional value: a bare `--ecs-role` (the instance's role) becomes
+ * `--ecs-role=` before parsing; `--ecs-role=NAME` names the role.
+ */
+function withOptionalValues(args: string[]): string[] {
+  return args.map((a) => a === "--ecs-role" ? "--ecs-role=" : a);
+}
+
+/** The credential options shared by `get` and `verify`, checked. */
+function credentialOptions(
+  values: Values,
+): Pick<GetCommand, "credentials" | "profile" | "configFile" | "ecsRole"> {
+  const id = str(values, "access-key-id");
+  const secret = str(values, "access-key-secret");
+  const token = str(values, "security-token");
+  if ((id === undefined) !== (secret === undefined)) {
+    throw new UsageError(
+      "--access-key-id and --access-key-secret go together",
+      "give both, or take the keys from the environment or a config file (see --help)",
+    );
+  }
+  if (token !== undefined && id === undefined) {
+    throw new UsageError("--security-token needs --access-key-id and --access-key-secret");
+  }
+  const profile = str(values, "profile");
+  const rawRole = values["ecs-role"];
+  const ecsRole = typeof rawRole === "string" ? (rawRole === "" ? true : rawRole) : undefined;
+  const chosen = [id && "--access-key-id", profile && "--profile", ecsRole && "--ecs-role"]
+    .filter(Boolean);
+  if (chosen.length > 1) {
+    throw new UsageError(
+      `${chosen.join(" and ")} cannot be used together`,
+      "choose one source of credentials",
+    );
+  }
+  const configFile = str(values, "config-file");
+  // Only what was given: a command without credential options looks as it did before them.
+  return {
+    ...(id !== undefined && secret !== undefined
+      ? { credentials: { accessKeyId: id, accessKeySecret: secret, securityToken: token } }
+      : {}),
+    ...(profile !== undefined ? { profile } : {}),
+    ...(configFile !== undefined ? { configFile } : {}),
+    ...(ecsRole !== undefined ? { ecsRole } : {}),
   };
 }
 
 function parseGet(args: string[]): Command {
-  const { values, positionals, tokens } = parse(args, GET_OPTIONS);
+  const { values, positionals, tokens } = parse(withOptionalValues(args), GET_OPTIONS);
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   if (positionals.length === 0) {
@@ -504,7 +579,7 @@ function parseJobs(text: string): number {
 }
 
 function parseVerify(args: string[]): Command {
-  const { values, positionals } = parse(args, VERIFY_OPTIONS);
+  const { values, positionals } = parse(withOptionalValues(args), VERIFY_OPTIONS);
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   if (positionals.length === 0) {

@@ -38,6 +38,11 @@ export interface RunDownloadInput {
   /** Secret values to mask in everything printed, besides those in the environment. */
   secrets?: readonly string[];
   /**
+   * Whether the download found credentials (`undefined`: not known), for the hint of a 403.
+   * @default the options' credentials or the environment's access key id
+   */
+  credentialsFound?: () => boolean | undefined;
+  /**
    * The command that shows exactly what an interrupted download saved, or `null` for none.
    * @default `${io.program} status <checkpoint or destination>`
    */
@@ -139,8 +144,8 @@ export async function runDownload(input: RunDownloadInput): Promise<RunDownloadO
     const source = typeof options.source === "string" ? options.source : "oss://";
     const report = describeError(error, {
       ossSource: /^oss:\/\//i.test(source),
-      hasCredentials: options.credentials !== undefined ||
-        Boolean(io.env("OSS_ACCESS_KEY_ID") || io.env("ALIBABA_CLOUD_ACCESS_KEY_ID")),
+      hasCredentials: input.credentialsFound?.() ?? (options.credentials !== undefined ||
+        Boolean(io.env("OSS_ACCESS_KEY_ID") || io.env("ALIBABA_CLOUD_ACCESS_KEY_ID"))),
     });
     reporter.failed(report, debug ? debugText(error) : undefined);
     return { exitCode: report.exitCode, result: null };

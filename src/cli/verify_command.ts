@@ -14,6 +14,7 @@ import { maskSecrets } from "./mask_secrets.ts";
 import type { VerifyCommand } from "./parse_command.ts";
 import { Reporter } from "./reporter.ts";
 import { debugText, SECRET_ENV } from "./run_download.ts";
+import { credentialFlags } from "./credential_flags.ts";
 
 /** What tests (or an embedding program) may replace. */
 export interface VerifyDependencies {
@@ -96,7 +97,9 @@ export async function runVerify(
   io: CliIo,
   dependencies: VerifyDependencies = {},
 ): Promise<number> {
-  const mask = (text: string) => maskSecrets(text, SECRET_ENV.map((n) => io.env(n)));
+  const flags = credentialFlags(command, io);
+  const literals = [...SECRET_ENV.map((n) => io.env(n)), ...flags.secrets];
+  const mask = (text: string) => maskSecrets(text, literals);
   const reporter = new Reporter({
     mode: command.output,
     tty: false,
@@ -114,6 +117,7 @@ export async function runVerify(
       signatureVersion: command.signatureVersion,
       pathStyle: command.pathStyle,
       versionId: command.versionId,
+      ...flags.options,
       env: (name) => io.env(name),
       fetch: dependencies.fetch,
       fs: dependencies.fs,
@@ -122,7 +126,8 @@ export async function runVerify(
   } catch (error) {
     const report = describeError(error, {
       ossSource: /^oss:\/\//i.test(command.source),
-      hasCredentials: Boolean(io.env("OSS_ACCESS_KEY_ID") || io.env("ALIBABA_CLOUD_ACCESS_KEY_ID")),
+      hasCredentials: flags.found() ??
+        Boolean(io.env("OSS_ACCESS_KEY_ID") || io.env("ALIBABA_CLOUD_ACCESS_KEY_ID")),
     });
     reporter.failed(report, command.debug ? debugText(error) : undefined);
     return report.exitCode;

@@ -11,6 +11,7 @@ import type { BlockWriter, FileSystem, PositionalFile } from "../fs/file_system.
 import type { JournalHeader } from "../journal/journal.ts";
 import { Journal } from "../journal/journal.ts";
 import { createObjectSource } from "../oss/create_object_source.ts";
+import { endpointAndRegion, lookUpCredentials } from "../credentials/credential_lookup.ts";
 import type { ObjectMeta, ObjectSource } from "../oss/object_source.ts";
 import { ensureDirectory } from "../fs/ensure_directory.ts";
 import { dirname } from "../path.ts";
@@ -66,11 +67,17 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   }
   const tuning = resolveTuning(options);
   const fs = options.fs ?? await defaultFileSystem();
+  const isUrl = typeof options.source === "string" && /^https?:\/\//i.test(options.source);
+  // A URL carries its own signature (or needs none): no credentials are looked up for it.
+  const found = isUrl
+    ? null
+    : await lookUpCredentials(options, { fs, env: options.env, fetch: options.fetch });
   const source = createObjectSource(options.source, {
-    endpoint: options.endpoint,
-    region: options.region,
+    ...(found
+      ? endpointAndRegion(options, found)
+      : { endpoint: options.endpoint, region: options.region }),
     signatureVersion: options.signatureVersion,
-    credentials: options.credentials,
+    credentials: found ? found.refresher : null,
     env: options.env ?? readEnv,
     pathStyle: options.pathStyle,
     versionId: options.versionId,

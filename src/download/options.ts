@@ -5,6 +5,7 @@
  */
 import type { FileSystem } from "../fs/file_system.ts";
 import type { ConnectionSlots } from "./connection_slots.ts";
+import type { CredentialLookupOptions } from "../credentials/credential_lookup.ts";
 
 /** Where the bytes come from: `oss://bucket/key`, an http(s) URL, or a bucket and key. */
 export type DownloadSource = string | { bucket: string; key: string; versionId?: string };
@@ -48,7 +49,7 @@ export interface DownloadNotice {
 }
 
 /** Options of {@linkcode download}. */
-export interface DownloadOptions {
+export interface DownloadOptions extends CredentialLookupOptions {
   /** The object: `oss://bucket/key`, a (presigned) http(s) URL, or `{ bucket, key, versionId }`. */
   source: DownloadSource;
   /** The file to create. It appears only when complete and verified (atomic rename). */
@@ -59,8 +60,6 @@ export interface DownloadOptions {
   endpoint?: string;
   /** Signature version. @default "v4" */
   signatureVersion?: "v1" | "v4";
-  /** Credentials; when omitted they are read from the environment, and none means anonymous. */
-  credentials?: DownloadCredentials;
   /** Use path-style addressing. @default false (automatic for IP and localhost endpoints) */
   pathStyle?: boolean;
   /** Download this version of the object. */

@@ -23,6 +23,7 @@ import type {
   StoredObject,
 } from "./object_store.ts";
 import { resolveRange } from "./range.ts";
+import type { StsKeys } from "./sts_keys.ts";
 import { parseTarget, type RequestTarget } from "./request_target.ts";
 
 /** Options of {@linkcode OssEmulator}. */
@@ -31,6 +32,12 @@ export interface OssEmulatorOptions {
   store?: ObjectStore;
   /** When set, every request must be signed (V1/V4, header or presigned) with these. */
   credentials?: EmulatorCredentials;
+  /**
+   * Expiring STS keys: when set, every request must be signed with one of them that has not
+   * expired (answered `SecurityTokenExpired` once it has), or with `credentials`.
+   * @default undefined
+   */
+  stsKeys?: StsKeys;
   /** Clock in ms since the epoch (expiry, clock skew, `Date`). @default Date.now */
   now?: () => number;
   /** Endpoint hosts for virtual-hosted addressing (`<bucket>.<host>`), see `parseTarget`. */
@@ -119,6 +126,7 @@ export class OssEmulator {
   faultsFor: ((info: EmulatorRequestInfo) => Faults | undefined) | null = null;
 
   readonly #credentials: EmulatorCredentials | null;
+  readonly #stsKeys: StsKeys | null;
   readonly #now: () => number;
   readonly #baseHosts: readonly string[];
   readonly #region: string | undefined;
@@ -145,6 +153,7 @@ export class OssEmulator {
     this.#now = options.now ?? Date.now;
     this.store = options.store ?? new MemoryStore({ now: this.#now });
     this.#credentials = options.credentials ?? null;
+    this.#stsKeys = options.stsKeys ?? null;
     this.#baseHosts = options.baseHosts ?? [];
     this.#region = options.region;
     this.#maxLogEntries = maxLogEntries;
@@ -310,7 +319,14 @@ export class OssEmulator {
     if (!(await this.#hasBucket(target.bucket))) {
       return fail({ ...OSS_ERRORS.NoSuchBucket, extra: [["BucketName", target.bucket]] });
     }
-    if (this.#credentials) {
+    let identity = this.#credentials;
+    if (this.#stsKeys) {
+      const picked = this.#stsKeys.select(request, target.query, this.#now());
+      if (picked && "error" in picked) return fail(picked.error);
+      // A key outside the set (and no other identity) matches nothing: InvalidAccessKeyId.
+      identity = picked?.credentials ?? identity ?? { accessKeyId: "\0", accessKeySecret: "\0" };
+    }
+    if (identity) {
       const error = await authenticate(
         {
           request,
@@ -319,7 +335,7 @@ export class OssEmulator {
           query: target.query,
           now: this.#now(),
         },
-        this.#credentials,
+        identity,
         { region: this.#region },
       );
       if (error) return fail(error);

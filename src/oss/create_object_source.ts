@@ -20,6 +20,7 @@ import { OssObjectSource } from "./oss_object_source.ts";
 import { assertBucketName, assertObjectKey, isOssUrl, parseOssUrl } from "./oss_url.ts";
 import type { SignatureVersion } from "./sign_request.ts";
 import { UrlObjectSource } from "./url_object_source.ts";
+import { CredentialsRefresher } from "../credentials/credentials_refresher.ts";
 
 /** What to download: `oss://bucket/key`, an http(s) URL, or a bucket and key. */
 export type SourceSpec = string | { bucket: string; key: string; versionId?: string };
@@ -33,9 +34,11 @@ export interface ObjectSourceOptions extends EndpointOptions, RequestOptions {
   signatureVersion?: SignatureVersion;
   /**
    * Explicit credentials; `null` forces anonymous access; when omitted they are read from the
-   * environment (`OSS_ACCESS_KEY_ID`, ... then `ALIBABA_CLOUD_*`), anonymous if none.
+   * environment (`OSS_ACCESS_KEY_ID`, ... then `ALIBABA_CLOUD_*`), anonymous if none. A
+   * `CredentialsRefresher` (from the credentials chain) is asked for the current keys as each
+   * request is signed.
    */
-  credentials?: CredentialsInput | Credentials | null;
+  credentials?: CredentialsInput | Credentials | CredentialsRefresher | null;
   /** Environment lookup for credentials. @default readEnv (the process environment) */
   env?: EnvLookup;
   /** Object version to read. */
@@ -103,10 +106,9 @@ export function createObjectSource(
     throw new TypeError("two different version ids were given (source and options.versionId)");
   }
   const versionId = options.versionId || name.versionId || undefined;
-  const credentials = resolveCredentials({
-    credentials: options.credentials,
-    env: options.env ?? readEnv,
-  });
+  const credentials = options.credentials instanceof CredentialsRefresher
+    ? options.credentials
+    : resolveCredentials({ credentials: options.credentials, env: options.env ?? readEnv });
   return new OssObjectSource({
     ...common,
     bucket: name.bucket,

@@ -14,6 +14,8 @@ export interface CredentialsInput {
   accessKeySecret: string;
   /** STS security token, when the keys are temporary. */
   securityToken?: string;
+  /** When temporary keys expire; they are refreshed before then when they came from a provider. */
+  expiration?: Date;
 }
 
 /** Looks up an environment variable (e.g. `readEnv` from `src/runtime/env.ts`). */
@@ -37,6 +39,7 @@ export class Credentials {
   readonly accessKeyId: string;
   #secret: string;
   #token: string | undefined;
+  #expiration: Date | undefined;
 
   /**
    * Hold the keys; the secret and the token stay private.
@@ -52,6 +55,16 @@ export class Credentials {
     this.accessKeyId = input.accessKeyId;
     this.#secret = input.accessKeySecret;
     this.#token = input.securityToken || undefined;
+    const expiration = input.expiration;
+    if (expiration !== undefined && !(expiration instanceof Date && !isNaN(expiration.getTime()))) {
+      throw new TypeError("expiration must be a valid Date");
+    }
+    this.#expiration = expiration;
+  }
+
+  /** When the keys expire (temporary keys), or `undefined` for keys that do not expire. */
+  get expiration(): Date | undefined {
+    return this.#expiration;
   }
 
   /** The AccessKey secret. Never log it. */
@@ -71,6 +84,7 @@ export class Credentials {
       accessKeySecret: REDACTED,
     };
     if (this.#token) out.securityToken = REDACTED;
+    if (this.#expiration) out.expiration = this.#expiration.toISOString();
     return out;
   }
 

@@ -40,6 +40,9 @@ import { errorFromResponse } from "./parse_error.ts";
 import { type RequestOptions, requestTimeouts, statRetryOptions } from "./request_options.ts";
 import { withRetries } from "./retry.ts";
 import { type SignatureVersion, signHeaders } from "./sign_request.ts";
+import { sendSigned } from "./signed_send.ts";
+import { toRefresher } from "./oss_object_source.ts";
+import { CredentialsRefresher } from "../credentials/credentials_refresher.ts";
 
 export type { ListedObject } from "./parse_list_result.ts";
 export { type OssPrefix, parseOssPrefix } from "./parse_oss_prefix.ts";
@@ -59,9 +62,10 @@ export interface ListObjectsOptions extends EndpointOptions, RequestOptions {
   signatureVersion?: SignatureVersion;
   /**
    * Explicit credentials; `null` forces anonymous access; when omitted they are read from the
-   * environment (`OSS_ACCESS_KEY_ID`, ... then `ALIBABA_CLOUD_*`), anonymous if none.
+   * environment (`OSS_ACCESS_KEY_ID`, ... then `ALIBABA_CLOUD_*`), anonymous if none. A
+   * `CredentialsRefresher` is shared: every page request is signed with its current keys.
    */
-  credentials?: CredentialsInput | Credentials | null;
+  credentials?: CredentialsInput | Credentials | CredentialsRefresher | null;
   /** Environment lookup for credentials. @default readEnv (the process environment) */
   env?: EnvLookup;
   /** The clock for signing (tests). @default () => new Date() */
@@ -81,7 +85,7 @@ export interface ListObjectsOptions extends EndpointOptions, RequestOptions {
 interface Lister {
   bucket: string;
   endpoint: ResolvedEndpoint;
-  credentials: Credentials | null;
+  credentials: CredentialsRefresher | null;
   options: ListObjectsOptions;
   fetch: FetchFunction;
   timeouts: SendOptions;
@@ -137,10 +141,12 @@ export function listObjects(
     }
   }
   const endpoint = resolveEndpoint(options);
-  const credentials = resolveCredentials({
-    credentials: options.credentials,
-    env: options.env ?? readEnv,
-  });
+  const credentials = options.credentials instanceof CredentialsRefresher
+    ? options.credentials
+    : toRefresher(resolveCredentials({
+      credentials: options.credentials,
+      env: options.env ?? readEnv,
+    }));
   if (credentials && options.signatureVersion !== "v1" && !endpoint.region) {
     throw new TypeError(
       `signature V4 needs the region: the endpoint ${endpoint.host} does not show it ` +
@@ -233,19 +239,23 @@ async function requestPage(lister: Lister, query: [string, string][]): Promise<L
   const url = objectUrl(lister.endpoint, lister.bucket, undefined, query);
   const headers = new Headers();
   if (options.userAgent) headers.set("user-agent", options.userAgent);
-  if (lister.credentials) {
-    await signHeaders("GET", url, headers, {
-      credentials: lister.credentials,
-      signatureVersion: options.signatureVersion,
-      bucket: lister.bucket,
-      region: lister.endpoint.region,
-      now: options.now,
-    });
-  }
-  const response = await send(lister.fetch, new Request(url, { headers }), {
-    ...lister.timeouts,
-    signal: options.signal,
-  });
+  const response = await sendSigned(
+    lister.credentials,
+    async (credentials) => {
+      const signed = new Headers(headers);
+      if (credentials) {
+        await signHeaders("GET", url, signed, {
+          credentials,
+          signatureVersion: options.signatureVersion,
+          bucket: lister.bucket,
+          region: lister.endpoint.region,
+          now: options.now,
+        });
+      }
+      return new Request(url, { headers: signed });
+    },
+    (request) => send(lister.fetch, request, { ...lister.timeouts, signal: options.signal }),
+  );
   if (response.status < 200 || response.status > 299) throw await errorFromResponse(response);
   if (response.status !== 200) {
     await discardBody(response);

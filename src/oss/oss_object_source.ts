@@ -8,7 +8,9 @@
 
 import { type RequestOptions, requestTimeouts, statRetryOptions } from "./request_options.ts";
 import { ProtocolError } from "../errors.ts";
-import type { Credentials } from "./credentials.ts";
+import { Credentials } from "./credentials.ts";
+import { CredentialsRefresher } from "../credentials/credentials_refresher.ts";
+import { staticProvider } from "../credentials/credentials_provider.ts";
 import { objectUrl, type ResolvedEndpoint } from "./endpoint.ts";
 import {
   defaultFetch,
@@ -29,6 +31,7 @@ import { assertReadRequest, rangeHeader, toReadResponse } from "./read_response.
 import { objectMetaFromHeaders, parseContentLength } from "./response_meta.ts";
 import { withRetries } from "./retry.ts";
 import { type SignatureVersion, signHeaders } from "./sign_request.ts";
+import { sendSigned } from "./signed_send.ts";
 
 /** Options of {@linkcode OssObjectSource}. */
 export interface OssObjectSourceOptions extends RequestOptions {
@@ -40,8 +43,11 @@ export interface OssObjectSourceOptions extends RequestOptions {
   versionId?: string;
   /** Where to send requests (see `resolveEndpoint`). */
   endpoint: ResolvedEndpoint;
-  /** Who signs; `null` sends unsigned (anonymous) requests. */
-  credentials: Credentials | null;
+  /**
+   * Who signs: fixed keys, or a refresher shared by all requests (asked for the current keys as
+   * each request is signed); `null` sends unsigned (anonymous) requests.
+   */
+  credentials: Credentials | CredentialsRefresher | null;
   /** @default "v4" */
   signatureVersion?: SignatureVersion;
   /** The clock for signing. @default () => new Date() */
@@ -71,6 +77,7 @@ export class OssObjectSource implements ObjectSource {
   #url: URL;
   #fetch: FetchFunction;
   #timeouts: SendOptions;
+  #refresher: CredentialsRefresher | null;
 
   /**
    * @param options what to read and how
@@ -89,6 +96,7 @@ export class OssObjectSource implements ObjectSource {
     this.#options = options;
     this.#url = objectUrl(endpoint, bucket, key, versionId ? [["versionId", versionId]] : []);
     this.#fetch = options.fetch ?? defaultFetch;
+    this.#refresher = toRefresher(options.credentials);
     this.identity = JSON.stringify([
       "oss",
       `${endpoint.protocol}//${endpoint.host}`,
@@ -103,18 +111,24 @@ export class OssObjectSource implements ObjectSource {
     const o = this.#options;
     headers.set("accept-encoding", "identity");
     if (o.userAgent) headers.set("user-agent", o.userAgent);
-    if (o.credentials) {
-      await signHeaders(method, this.#url, headers, {
-        credentials: o.credentials,
-        signatureVersion: o.signatureVersion,
-        bucket: o.bucket,
-        key: o.key,
-        region: o.endpoint.region,
-        now: o.now,
-      });
-    }
-    const request = new Request(this.#url, { method, headers });
-    return await send(this.#fetch, request, { ...this.#timeouts, signal });
+    return await sendSigned(
+      this.#refresher,
+      async (credentials) => {
+        const signed = new Headers(headers);
+        if (credentials) {
+          await signHeaders(method, this.#url, signed, {
+            credentials,
+            signatureVersion: o.signatureVersion,
+            bucket: o.bucket,
+            key: o.key,
+            region: o.endpoint.region,
+            now: o.now,
+          });
+        }
+        return new Request(this.#url, { method, headers: signed });
+      },
+      (request) => send(this.#fetch, request, { ...this.#timeouts, signal }),
+    );
   }
 
   /**
@@ -164,4 +178,25 @@ export class OssObjectSource implements ObjectSource {
     const response = await this.#request("GET", headers, request.signal);
     return await toReadResponse(response, request);
   }
+}
+
+/**
+ * The refresher for `credentials`: itself, a fixed one around plain keys, or `null`.
+ *
+ * @example
+ * ```ts
+ * import { toRefresher } from "./oss_object_source.ts";
+ * import { Credentials } from "./credentials.ts";
+ * toRefresher(new Credentials({ accessKeyId: "ak", accessKeySecret: "sk" }))?.refreshable; // false
+ * ```
+ */
+export function toRefresher(
+  credentials: Credentials | CredentialsRefresher | null,
+): CredentialsRefresher | null {
+  if (credentials === null) return null;
+  if (credentials instanceof CredentialsRefresher) return credentials;
+  if (credentials instanceof Credentials) {
+    return new CredentialsRefresher(staticProvider("the given credentials", credentials));
+  }
+  throw new TypeError("credentials must be Credentials, a CredentialsRefresher or null");
 }

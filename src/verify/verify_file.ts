@@ -5,22 +5,22 @@
  *
  * @module
  */
-import {
-  DEFAULTS,
-  type DownloadCredentials,
-  type DownloadNotice,
-  type DownloadSource,
-} from "../download/options.ts";
+import { DEFAULTS, type DownloadNotice, type DownloadSource } from "../download/options.ts";
 import type { FileSystem } from "../fs/file_system.ts";
 import { defaultFileSystem } from "../fs/default_file_system.ts";
 import { FileSystemError } from "../errors.ts";
 import { createObjectSource } from "../oss/create_object_source.ts";
 import { readEnv } from "../runtime/env.ts";
+import {
+  type CredentialLookupOptions,
+  endpointAndRegion,
+  lookUpCredentials,
+} from "../credentials/credential_lookup.ts";
 import { Crc64UnavailableError } from "./crc64_unavailable_error.ts";
 import { fileCrc64 } from "./file_crc64.ts";
 
 /** Options of {@linkcode verifyFile}. */
-export interface VerifyFileOptions {
+export interface VerifyFileOptions extends CredentialLookupOptions {
   /** The object: `oss://bucket/key`, a (presigned) http(s) URL, or `{ bucket, key, versionId }`. */
   source: DownloadSource;
   /** The local file to check. */
@@ -31,8 +31,6 @@ export interface VerifyFileOptions {
   endpoint?: string;
   /** Signature version. @default "v4" */
   signatureVersion?: "v1" | "v4";
-  /** Credentials; when omitted they are read from the environment, and none means anonymous. */
-  credentials?: DownloadCredentials;
   /** Use path-style addressing. @default false (automatic for IP and localhost endpoints) */
   pathStyle?: boolean;
   /** Check against this version of the object. */
@@ -134,11 +132,16 @@ export async function verifyFile(options: VerifyFileOptions): Promise<VerifyFile
   }
   const started = performance.now();
   const fs = options.fs ?? await defaultFileSystem();
+  const isUrl = typeof options.source === "string" && /^https?:\/\//i.test(options.source);
+  const found = isUrl
+    ? null
+    : await lookUpCredentials(options, { fs, env: options.env, fetch: options.fetch });
   const source = createObjectSource(options.source, {
-    endpoint: options.endpoint,
-    region: options.region,
+    ...(found
+      ? endpointAndRegion(options, found)
+      : { endpoint: options.endpoint, region: options.region }),
     signatureVersion: options.signatureVersion,
-    credentials: options.credentials,
+    credentials: found ? found.refresher : null,
     env: options.env ?? readEnv,
     pathStyle: options.pathStyle,
     versionId: options.versionId,
