@@ -381,3 +381,27 @@ test("main: verify of a missing local file exits 7 with error and hint, nothing 
   assert.match(f.err(), /\nhint: /);
   assert.equal(f.out(), "");
 });
+
+test("verifyFile: a server that never answers cannot hang it (connect timeout, then give up)", async () => {
+  const s = await setup();
+  s.emulator.faultsFor = () => ({ stallHeaders: true });
+  const started = performance.now();
+  const guard = AbortSignal.timeout(5000); // without a connect timeout: aborted, not exhausted
+  await assert.rejects(
+    verifyFile(s.options({ connectTimeoutMs: 50, maxAttempts: 2, signal: guard })),
+    (e: Error & { code?: string }) => {
+      assert.equal(e.code, "RETRIES_EXHAUSTED");
+      return true;
+    },
+  );
+  assert.ok(performance.now() - started < 5000);
+});
+
+test("verify --connect-timeout is parsed; a bad value is a usage error", () => {
+  const c = parseCommand(["verify", "oss://b/k", "f", "--connect-timeout", "1.5"]) as VerifyCommand;
+  assert.equal(c.connectTimeoutMs, 1500);
+  assert.throws(
+    () => parseCommand(["verify", "oss://b/k", "f", "--connect-timeout", "0"]),
+    UsageError,
+  );
+});

@@ -147,7 +147,8 @@ verify: check a local <file> against the object's x-oss-hash-crc64ecma without d
   CRC-64 differs (a different size is reported without hashing), 13 when the server gives no
   CRC-64. Takes the connection and credential options of get (--endpoint, --region,
   --signature-version, --path-style, --version-id, --profile, --config-file, --ecs-role,
-  --access-key-id, ...) and -q, --quiet, --json (one JSON record), --debug.
+  --access-key-id, ...), --connect-timeout SECONDS (default 30), and -q, --quiet, --json (one
+  JSON record), --debug.
 crc64: print a file's CRC-64/XZ as OSS writes it in x-oss-hash-crc64ecma (decimal).
 status: show what an interrupted download has done, from its checkpoint journal (offline); give
   the journal, the destination file, or a directory to show every *.ossdl-journal in it.

@@ -98,6 +98,8 @@ export interface VerifyCommand {
   configFile?: string;
   /** `--ecs-role` (`true`: the instance's role) or `--ecs-role=NAME`. */
   ecsRole?: string | true;
+  /** `--connect-timeout`, in ms. */
+  connectTimeoutMs?: number;
   /** `--quiet`, `--json` or neither. */
   output: OutputMode;
   /** `--debug`. */
@@ -236,7 +238,12 @@ const GET_OPTIONS: OptionSpec = {
   ...OUTPUT_OPTIONS,
 };
 
-const VERIFY_OPTIONS: OptionSpec = { ...COMMON, ...CONNECTION_OPTIONS, ...OUTPUT_OPTIONS };
+const VERIFY_OPTIONS: OptionSpec = {
+  ...COMMON,
+  ...CONNECTION_OPTIONS,
+  "connect-timeout": { type: "string" },
+  ...OUTPUT_OPTIONS,
+};
 
 const SERVE_OPTIONS: OptionSpec = {
   ...COMMON,
@@ -592,11 +599,15 @@ function parseVerify(args: string[]): Command {
   checkSource(source);
   expectPositionals(positionals, ["source", "file"], "verify");
   if (file === "") throw new UsageError("the file is empty");
+  const connectTimeout = str(values, "connect-timeout");
   return {
     kind: "verify",
     source,
     file,
     ...connection(values),
+    ...(connectTimeout === undefined
+      ? {}
+      : { connectTimeoutMs: parseSeconds(connectTimeout, "--connect-timeout") }),
     output: outputMode(values),
     debug: values.debug === true,
   };

@@ -117,6 +117,7 @@ export async function runVerify(
       signatureVersion: command.signatureVersion,
       pathStyle: command.pathStyle,
       versionId: command.versionId,
+      connectTimeoutMs: command.connectTimeoutMs,
       ...flags.options,
       env: (name) => io.env(name),
       fetch: dependencies.fetch,

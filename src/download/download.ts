@@ -10,16 +10,14 @@ import { defaultFileSystem } from "../fs/default_file_system.ts";
 import type { BlockWriter, FileSystem, PositionalFile } from "../fs/file_system.ts";
 import type { JournalHeader } from "../journal/journal.ts";
 import { Journal } from "../journal/journal.ts";
-import { createObjectSource } from "../oss/create_object_source.ts";
-import { endpointAndRegion, lookUpCredentials } from "../credentials/credential_lookup.ts";
 import type { ObjectMeta, ObjectSource } from "../oss/object_source.ts";
 import { ensureDirectory } from "../fs/ensure_directory.ts";
 import { dirname } from "../path.ts";
-import { readEnv } from "../runtime/env.ts";
 import { processProbe } from "../runtime/process_probe.ts";
 import { acquireLock, LOCK_SUFFIX } from "./download_lock.ts";
 import { RangeIgnoredSignal } from "./fetch_segment.ts";
 import { InlineBlockWriter } from "./inline_block_writer.ts";
+import { openObjectSource } from "./open_object_source.ts";
 import {
   DEFAULTS,
   type DownloadNotice,
@@ -67,25 +65,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   }
   const tuning = resolveTuning(options);
   const fs = options.fs ?? await defaultFileSystem();
-  const isUrl = typeof options.source === "string" && /^https?:\/\//i.test(options.source);
-  // A URL carries its own signature (or needs none): no credentials are looked up for it.
-  const found = isUrl
-    ? null
-    : await lookUpCredentials(options, { fs, env: options.env, fetch: options.fetch });
-  const source = createObjectSource(options.source, {
-    ...(found
-      ? endpointAndRegion(options, found)
-      : { endpoint: options.endpoint, region: options.region }),
-    signatureVersion: options.signatureVersion,
-    credentials: found ? found.refresher : null,
-    env: options.env ?? readEnv,
-    pathStyle: options.pathStyle,
-    versionId: options.versionId,
-    fetch: options.fetch,
-    retry: { maxAttempts: tuning.maxAttempts, baseDelayMs: tuning.retryBaseDelayMs },
-    connectTimeoutMs: tuning.connectTimeoutMs,
-    idleTimeoutMs: tuning.idleTimeoutMs,
-  });
+  const source = await openObjectSource(options, fs, tuning);
   const started = performance.now();
   const notices: DownloadNotice[] = [];
   const notice = (n: DownloadNotice) => {

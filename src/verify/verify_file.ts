@@ -9,13 +9,8 @@ import { DEFAULTS, type DownloadNotice, type DownloadSource } from "../download/
 import type { FileSystem } from "../fs/file_system.ts";
 import { defaultFileSystem } from "../fs/default_file_system.ts";
 import { FileSystemError } from "../errors.ts";
-import { createObjectSource } from "../oss/create_object_source.ts";
-import { readEnv } from "../runtime/env.ts";
-import {
-  type CredentialLookupOptions,
-  endpointAndRegion,
-  lookUpCredentials,
-} from "../credentials/credential_lookup.ts";
+import type { CredentialLookupOptions } from "../credentials/credential_lookup.ts";
+import { openObjectSource } from "../download/open_object_source.ts";
 import { Crc64UnavailableError } from "./crc64_unavailable_error.ts";
 import { fileCrc64 } from "./file_crc64.ts";
 
@@ -47,6 +42,8 @@ export interface VerifyFileOptions extends CredentialLookupOptions {
   maxAttempts?: number;
   /** First retry backoff in ms (full jitter, doubling, capped at 20 s). @default 200 */
   retryBaseDelayMs?: number;
+  /** Give up on an attempt whose response headers have not come after this many ms. @default 30000 */
+  connectTimeoutMs?: number;
   /** Bytes read from the file at a time. @default 8388608 (8 MiB) */
   chunkSize?: number;
   /** Receives a `RETRY` notice before each retry of the HEAD request. */
@@ -132,24 +129,10 @@ export async function verifyFile(options: VerifyFileOptions): Promise<VerifyFile
   }
   const started = performance.now();
   const fs = options.fs ?? await defaultFileSystem();
-  const isUrl = typeof options.source === "string" && /^https?:\/\//i.test(options.source);
-  const found = isUrl
-    ? null
-    : await lookUpCredentials(options, { fs, env: options.env, fetch: options.fetch });
-  const source = createObjectSource(options.source, {
-    ...(found
-      ? endpointAndRegion(options, found)
-      : { endpoint: options.endpoint, region: options.region }),
-    signatureVersion: options.signatureVersion,
-    credentials: found ? found.refresher : null,
-    env: options.env ?? readEnv,
-    pathStyle: options.pathStyle,
-    versionId: options.versionId,
-    fetch: options.fetch,
-    retry: {
-      maxAttempts: options.maxAttempts ?? DEFAULTS.maxAttempts,
-      baseDelayMs: options.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs,
-    },
+  const source = await openObjectSource(options, fs, {
+    maxAttempts: options.maxAttempts ?? DEFAULTS.maxAttempts,
+    retryBaseDelayMs: options.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
   });
   const info = await fs.stat(options.file);
   if (info === null) throw new FileSystemError("FS_NOT_FOUND", "read", options.file);
