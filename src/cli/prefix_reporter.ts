@@ -172,7 +172,9 @@ export class PrefixReporter {
     if (this.#o.mode === "quiet" && r.failed === 0) return;
     const seconds = r.durationMs / 1000;
     this.#o.writeErr(
-      `${r.failed === 0 ? "done" : "done with failures"}: ${r.objects} objects ` +
+      `${r.failed === 0 ? "done" : "done with failures"}: ${r.objects} object${
+        r.objects === 1 ? "" : "s"
+      } ` +
         `(${r.done} downloaded, ${r.skipped} already complete, ${r.failed} failed), ` +
         `${formatBytes(r.bytesFetched)} fetched in ${formatDuration(seconds)}` +
         (seconds > 0 ? ` (${formatRate(r.bytesFetched / seconds)})` : "") +
