@@ -116,6 +116,10 @@ export interface PrefixDownloadOptions {
   writeInWorker?: boolean;
   /** The fetch to use. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** One bandwidth limit for every object and part: see `download()`. @default undefined */
+  rateLimiter?: DownloadOptions["rateLimiter"];
+  /** `x-oss-traffic-limit` in bit/s on every GET: see `download()`. @default undefined */
+  trafficLimit?: number;
   /** The file system. @default picked by runtime */
   fs?: FileSystem;
   /** Environment lookup for credentials. @default the process environment */
@@ -448,6 +452,8 @@ class PrefixRun {
       pathStyle: o.pathStyle,
       env: this.#c.env,
       fetch: o.fetch,
+      rateLimiter: o.rateLimiter,
+      trafficLimit: o.trafficLimit,
       fs: this.#c.fs,
       partSize: o.partSize,
       concurrency: Math.min(o.concurrency ?? 8, this.#c.slots.size),

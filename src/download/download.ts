@@ -36,6 +36,7 @@ import { fileCrc64 } from "../verify/file_crc64.ts";
 import { runSegments, type RunStats } from "./run_segments.ts";
 import { Segment } from "./segment.ts";
 import { tiledCrc } from "./recover_finished.ts";
+import { limitedFetch } from "../throttle/limited_fetch.ts";
 
 /** The journal format this engine writes. */
 const JOURNAL_FORMAT = 1;
@@ -73,7 +74,8 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     env: options.env ?? readEnv,
     pathStyle: options.pathStyle,
     versionId: options.versionId,
-    fetch: options.fetch,
+    fetch: limitedFetch(options.fetch, options.rateLimiter),
+    trafficLimit: options.trafficLimit,
     retry: { maxAttempts: tuning.maxAttempts, baseDelayMs: tuning.retryBaseDelayMs },
     connectTimeoutMs: tuning.connectTimeoutMs,
     idleTimeoutMs: tuning.idleTimeoutMs,
