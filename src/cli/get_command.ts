@@ -11,6 +11,8 @@ import type { GetCommand } from "./parse_command.ts";
 import { runGetPrefix } from "./get_prefix_command.ts";
 import { runDownload } from "./run_download.ts";
 import { resumeCommand, shellQuote } from "./shell_quote.ts";
+import { runGetStdout } from "./get_stdout_command.ts";
+import { transferOptions } from "./transfer_options.ts";
 
 /**
  * The command that shows what an interrupted download saved: `status` of the file the download
@@ -51,7 +53,9 @@ export async function statusCommandFor(
  * ```
  */
 export async function runGet(command: GetCommand, io: CliIo): Promise<number> {
-  if (command.recursive) return await runGetPrefix(command, io);
+  const transfer = transferOptions(command, io);
+  if (command.recursive) return await runGetPrefix(command, io, undefined, transfer);
+  if (command.destination === "-") return await runGetStdout(command, io, transfer);
   const { exitCode } = await runDownload({
     io,
     output: command.output,
@@ -74,6 +78,7 @@ export async function runGet(command: GetCommand, io: CliIo): Promise<number> {
       force: command.force,
       connectTimeoutMs: command.connectTimeoutMs,
       idleTimeoutMs: command.idleTimeoutMs,
+      ...transfer,
     },
   });
   return exitCode;
