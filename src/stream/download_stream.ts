@@ -142,8 +142,8 @@ class StreamRun {
   async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
     try {
       if (!this.#meta) await this.#start();
-      if (this.#pending.length === 0) return this.#finish(controller);
       this.#fill();
+      if (this.#pending.length === 0) return this.#finish(controller);
       const part = await this.#pending.shift()!;
       const last = this.#pending.length === 0 && this.#next >= this.#parts.length;
       this.#crc = this.#delivered === 0
