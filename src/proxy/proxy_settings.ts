@@ -47,7 +47,7 @@ export function proxySettingsFromEnv(env: (name: string) => string | undefined):
   return {
     http: first(env, ["http_proxy", "HTTP_PROXY"]),
     https: first(env, ["https_proxy", "HTTPS_PROXY"]),
-    noProxy: env("no_proxy") ?? env("NO_PROXY"),
+    noProxy: env("no_proxy") || env("NO_PROXY"),
   };
 }
 
