@@ -55,7 +55,7 @@ export function parseTrafficLimit(text: string): number {
  * @example
  * ```ts
  * import { pipeOptions } from "./parse_pipe_options.ts";
- * pipeOptions({ "limit-rate": "20MiB" }, "oss://b/k", "-"); // { limitRate: 20971520, ... }
+ * pipeOptions({ "limit-rate": "20MiB" }, "oss://b/k", "-"); // { limitRate: 20971520 }
  * ```
  */
 export function pipeOptions(
@@ -82,8 +82,9 @@ export function pipeOptions(
       }
     }
   }
-  return {
-    limitRate: typeof rate === "string" ? parseSize(rate, "--limit-rate") : undefined,
-    trafficLimit,
-  };
+  // Only the options given: a command without them looks exactly as before.
+  const options: PipeOptions = {};
+  if (typeof rate === "string") options.limitRate = parseSize(rate, "--limit-rate");
+  if (trafficLimit !== undefined) options.trafficLimit = trafficLimit;
+  return options;
 }
