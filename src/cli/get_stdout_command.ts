@@ -9,7 +9,7 @@
  * @module
  */
 import { formatBytes } from "./format_units.ts";
-import { downloadStream } from "../stream/download_stream.ts";
+import { openPartStream } from "../stream/part_stream.ts";
 import type { DownloadStreamResult } from "../stream/stream_options.ts";
 import { StdoutClosedError } from "../runtime/stdout_sink.ts";
 import type { CliIo, CliSignal } from "./cli_io.ts";
@@ -67,7 +67,7 @@ export async function runGetStdout(
   let written = 0;
   let result: DownloadStreamResult | null = null;
   try {
-    const stream = downloadStream({
+    const parts = openPartStream({
       source: command.source,
       endpoint: command.endpoint,
       region: command.region,
@@ -87,17 +87,15 @@ export async function runGetStdout(
       ...transfer,
     });
     const sink = io.openStdout();
-    const reader = stream.getReader();
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        await sink.write(value);
-        written += value.length;
+      for (let bytes; (bytes = await parts.next()) !== null;) {
+        await sink.write(bytes);
+        written += bytes.length;
+        // Written: the buffer takes a later part (no new memory per part).
+        parts.release(bytes);
       }
-    } catch (error) {
-      await reader.cancel().catch(() => {});
-      throw error;
+    } finally {
+      parts.stop();
     }
     const r = result as DownloadStreamResult | null;
     if (r) report(r);

@@ -45,6 +45,13 @@ export interface DownloadStreamOptions extends
    * @default 268435456 (256 MiB)
    */
   maxBufferBytes?: number;
+  /**
+   * Hash the parts (CRC-64) on a worker thread, so that the thread receiving them only receives.
+   * `undefined` uses the worker when at least 16 MiB are to be fetched; falls back to this thread
+   * where workers are unavailable.
+   * @default undefined
+   */
+  hashInWorker?: boolean;
   /** Told once, before the stream closes, when every byte was delivered and checked. */
   onResult?: (result: DownloadStreamResult) => void;
 }
