@@ -65,9 +65,13 @@ test("throttledBody: the same bytes, in small pieces, at the limit", async () =>
 
 test("throttledFetch: responses without a body pass unchanged; bodies are throttled", async () => {
   const limiter = new RateLimiter(1024 * KiB);
-  const f = throttledFetch(async (r) => {
-    return r.method === "HEAD" ? new Response(null, { status: 204 }) : new Response("abc");
-  }, limiter);
+  const f = throttledFetch(
+    (r) =>
+      Promise.resolve(
+        r.method === "HEAD" ? new Response(null, { status: 204 }) : new Response("abc"),
+      ),
+    limiter,
+  );
   assert.equal((await f(new Request("http://127.0.0.1/", { method: "HEAD" }))).status, 204);
   assert.equal(await (await f(new Request("http://127.0.0.1/"))).text(), "abc");
 });
