@@ -144,3 +144,43 @@ test(
     assert.match(r.stderr, /--checkpoint cannot be used with the destination -/);
   },
 );
+
+test("get SOURCE -: SIGINT stops with 130 and says how to continue (--range)", {
+  timeout: 30000,
+}, async () => {
+  const s = await setup(8 * MiB);
+  // Per request: one part at a time at 1 MiB/s, so the download is still running at the signal.
+  s.emulator.setFaults({ throttle: { bytesPerSecond: MiB } });
+  try {
+    const runtimeArgs = "Deno" in globalThis ? ["run", "-A", "--quiet", "cli.ts"] : ["cli.ts"];
+    const child = spawn(process.execPath, [
+      ...runtimeArgs,
+      ...s.args("--part-size", "1MiB", "--concurrency", "1"),
+    ], {
+      cwd: ROOT,
+      env: { ...process.env, ...ENV, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let got = 0;
+    let err = "";
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (d: string) => void (err += d));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    await new Promise<void>((resolve) => {
+      child.stdout!.on("data", (d: Buffer) => {
+        got += d.length;
+        if (got >= MiB) resolve();
+      });
+    });
+    process.kill(child.pid!, "SIGINT");
+    const code = await exited;
+    assert.equal(code, 130, err);
+    const m = /stopped after (\d+) bytes on stdout; to continue, run again with --range (\d+)-/
+      .exec(err);
+    assert.ok(m, err);
+    assert.equal(m![1], m![2]);
+    assert.equal(Number(m![1]), got, "the offset is exactly what reached stdout");
+  } finally {
+    await s.close();
+  }
+});

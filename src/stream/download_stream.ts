@@ -15,7 +15,8 @@ import type { DownloadStreamOptions } from "./stream_options.ts";
  * Streams an object (or a range of it) in order. Errors (service errors, retries exhausted, a
  * changed object, a CRC-64 mismatch) make the stream error with the typed error; cancelling the
  * stream stops every request. Each chunk is one part, in a buffer of its own that the reader may
- * keep.
+ * keep. A reader that stops early must cancel the stream (leaving a `for await` loop does): that
+ * ends the requests and the hashing worker, which would otherwise keep the process alive.
  *
  * @throws {TypeError} at once for a malformed source or credentials
  * @throws {RangeError} at once for a bad part size, concurrency or window
