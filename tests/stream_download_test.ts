@@ -4,7 +4,7 @@ import { OssEmulator } from "../src/emulator/oss_emulator.ts";
 import { downloadStream } from "../src/stream/download_stream.ts";
 import { openPartStream } from "../src/stream/part_stream.ts";
 import type { DownloadStreamResult } from "../src/stream/stream_options.ts";
-import { IntegrityError, ObjectChangedError } from "../src/errors.ts";
+import { AbortedError, IntegrityError, ObjectChangedError } from "../src/errors.ts";
 import { seededBytes } from "../src/cli/demo_command.ts";
 import { crc64 } from "../src/crc64/crc64.ts";
 
@@ -213,4 +213,14 @@ test("openPartStream: released buffers are reused for later parts", async () => 
   assert.deepEqual(Buffer.concat(out), Buffer.from(data));
   // 16 parts through a window of 2 (+1 handed over): a handful of buffers, not 16.
   assert.ok(buffers.size <= 4, `${buffers.size} buffers for 16 parts`);
+});
+
+test("openPartStream: after stop() nothing is fetched again", async () => {
+  const { emulator, base } = await setup(512 * KiB);
+  const parts = openPartStream({ ...base, partSize: 64 * KiB, concurrency: 2 });
+  assert.ok(await parts.next());
+  parts.stop();
+  const requests = emulator.stats.requests;
+  await assert.rejects(parts.next(), AbortedError);
+  assert.equal(emulator.stats.requests, requests);
 });

@@ -157,6 +157,8 @@ export class PartStream {
    * @throws the download's failure (a typed error), `StreamIntegrityError` on a CRC-64 mismatch
    */
   async next(): Promise<Uint8Array | null> {
+    // After an error or stop() nothing starts again.
+    if (this.#stopped) throw this.#failure ?? new AbortedError();
     try {
       if (!this.#meta) await this.#start();
       this.#fill();
