@@ -98,3 +98,21 @@ export type { FilterRule } from "./src/batch/glob_filter.ts";
 export type { Shard } from "./src/batch/shard.ts";
 export { type ListedObject, listObjects, type ListObjectsOptions } from "./src/oss/list_objects.ts";
 export { type OssPrefix, parseOssPrefix } from "./src/oss/parse_oss_prefix.ts";
+export { downloadStream } from "./src/stream/download_stream.ts";
+export {
+  DEFAULT_MAX_BUFFER_BYTES,
+  type DownloadStreamOptions,
+  type DownloadStreamResult,
+} from "./src/stream/stream_options.ts";
+export { StreamIntegrityError } from "./src/stream/stream_integrity_error.ts";
+export { RateLimiter, type RateLimiterOptions } from "./src/throttle/rate_limiter.ts";
+export { throttledFetch } from "./src/throttle/throttled_fetch.ts";
+export { MAX_TRAFFIC_LIMIT, MIN_TRAFFIC_LIMIT } from "./src/throttle/traffic_limit.ts";
+export {
+  type ProxyChoice,
+  proxyForUrl,
+  type ProxySettings,
+  proxySettingsFromEnv,
+} from "./src/proxy/proxy_settings.ts";
+export { redactProxyUrl } from "./src/proxy/redact_proxy_url.ts";
+export { proxyFetch } from "./src/runtime/proxy_fetch.ts";

@@ -18,6 +18,7 @@ import { download } from "../download/download.ts";
 import { acquireLock, LOCK_SUFFIX } from "../download/download_lock.ts";
 import { DEFAULTS, type DownloadNotice, type DownloadOptions } from "../download/options.ts";
 import { createObjectSource } from "../oss/create_object_source.ts";
+import { limitedFetch } from "../throttle/limited_fetch.ts";
 import { dirname } from "../path.ts";
 import { type ListedObject, listObjects } from "../oss/list_objects.ts";
 import { parseOssPrefix } from "../oss/parse_oss_prefix.ts";
@@ -130,6 +131,10 @@ export interface PrefixDownloadOptions extends CredentialLookupOptions {
   writeInWorker?: boolean;
   /** The fetch to use. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** One bandwidth limit for every object and part: see `download()`. @default undefined */
+  rateLimiter?: DownloadOptions["rateLimiter"];
+  /** `x-oss-traffic-limit` in bit/s on every GET: see `download()`. @default undefined */
+  trafficLimit?: number;
   /** The file system. @default picked by runtime */
   fs?: FileSystem;
   /** Environment lookup for credentials. @default the process environment */
@@ -540,7 +545,8 @@ class PrefixRun {
       credentials: o.credentials as CredentialsRefresher | null,
       env: this.#c.env,
       pathStyle: o.pathStyle,
-      fetch: o.fetch,
+      fetch: limitedFetch(o.fetch, o.rateLimiter),
+      trafficLimit: o.trafficLimit,
       connectTimeoutMs: o.connectTimeoutMs,
       idleTimeoutMs: o.idleTimeoutMs,
     });
@@ -585,6 +591,8 @@ class PrefixRun {
       pathStyle: o.pathStyle,
       env: this.#c.env,
       fetch: o.fetch,
+      rateLimiter: o.rateLimiter,
+      trafficLimit: o.trafficLimit,
       fs: this.#c.fs,
       partSize: o.partSize,
       concurrency: Math.min(o.concurrency ?? 8, this.#c.slots.size),

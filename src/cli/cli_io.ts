@@ -6,6 +6,10 @@
  * @module
  */
 
+import type { FetchFunction } from "../oss/http_send.ts";
+import type { ProxyChoice } from "../proxy/proxy_settings.ts";
+import type { ByteSink } from "../runtime/stdout_sink.ts";
+
 /** The signals the CLI handles. */
 export type CliSignal = "SIGINT" | "SIGTERM";
 
@@ -45,4 +49,15 @@ export interface CliIo {
   exit(code: number): Promise<never>;
   /** End the process with `code` now, without waiting for anything. */
   exitNow(code: number): never;
+  /**
+   * Bytes to stdout with back-pressure (`get SOURCE -`); a closed pipe rejects with
+   * `StdoutClosedError`. Absent: stdout mode is not available.
+   */
+  openStdout?(): ByteSink;
+  /**
+   * The fetch that honours the proxy variables (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` and their
+   * lower-case forms), telling `onChoice` the proxy chosen for each origin. Absent: the global
+   * fetch.
+   */
+  proxyFetch?(onChoice: (origin: string, choice: ProxyChoice) => void): FetchFunction;
 }

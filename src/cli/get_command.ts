@@ -12,6 +12,8 @@ import { runGetPrefix } from "./get_prefix_command.ts";
 import { runDownload } from "./run_download.ts";
 import { credentialFlags } from "./credential_flags.ts";
 import { resumeCommand, shellQuote } from "./shell_quote.ts";
+import { runGetStdout } from "./get_stdout_command.ts";
+import { transferOptions } from "./transfer_options.ts";
 
 /**
  * The command that shows what an interrupted download saved: `status` of the file the download
@@ -52,7 +54,9 @@ export async function statusCommandFor(
  * ```
  */
 export async function runGet(command: GetCommand, io: CliIo): Promise<number> {
-  if (command.recursive) return await runGetPrefix(command, io);
+  const transfer = transferOptions(command, io);
+  if (command.recursive) return await runGetPrefix(command, io, undefined, transfer);
+  if (command.destination === "-") return await runGetStdout(command, io, transfer);
   const flags = credentialFlags(command, io);
   const { exitCode } = await runDownload({
     io,
@@ -79,6 +83,7 @@ export async function runGet(command: GetCommand, io: CliIo): Promise<number> {
       connectTimeoutMs: command.connectTimeoutMs,
       idleTimeoutMs: command.idleTimeoutMs,
       ...flags.options,
+      ...transfer,
     },
   });
   return exitCode;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { TransferOptions } from "./transfer_options.ts";
 import { downloadPrefix } from "../batch/download_prefix.ts";
 import type { CliIo, CliSignal } from "./cli_io.ts";
 import { describeError, EXIT } from "./exit_codes.ts";
@@ -31,6 +32,7 @@ export async function runGetPrefix(
   command: GetCommand,
   io: CliIo,
   stopGraceMs: number = STOP_GRACE_MS,
+  transfer: TransferOptions = {},
 ): Promise<number> {
   const flags = credentialFlags(command, io);
   const literals = [...SECRET_ENV.map((n) => io.env(n)), ...flags.secrets];
@@ -91,6 +93,7 @@ export async function runGetPrefix(
       onObject: (o) => reporter.object(o),
       onProgress: (p) => reporter.progress(p),
       onNotice: (n) => reporter.notice(n),
+      ...transfer,
     });
     reporter.done(result);
     return result.failed === 0 ? EXIT.OK : EXIT.SOME_FAILED;

@@ -6,6 +6,7 @@
 import { DEFAULTS } from "../download/options.ts";
 import { EXIT_CODE_TABLE } from "./exit_codes.ts";
 import { formatBytes } from "./format_units.ts";
+import { DEFAULT_MAX_BUFFER_BYTES } from "../stream/stream_options.ts";
 
 /**
  * The one-line usage of the download command.
@@ -73,6 +74,11 @@ get: download <source> to <destination> (a file, or a directory to keep the key'
                             retried (decimals allowed; default: ${connectSeconds})
   --idle-timeout SECONDS    abort a body that delivers no byte for this long and continue from
                             the last byte received (decimals allowed; default: ${idleSeconds})
+  --limit-rate SIZE         at most SIZE bytes per second for the whole process, all parts (and
+                            all objects of get -r) together, e.g. 20MiB (default: no limit)
+  --traffic-limit BITS      send OSS's x-oss-traffic-limit: the server limits each connection
+                            to BITS bit/s, 819200 (100 KiB/s) to 838860800 (100 MiB/s); oss://
+                            sources only (for a URL, sign the URL with it)
   -q, --quiet               print nothing on success
   --json                    print JSON lines on stdout: progress (at most 4/s), notices, and a
                             final record with "done": true
@@ -100,6 +106,23 @@ get -r, --recursive: every object under a key prefix into <directory> (created w
   --force                   download every object again
   --json                    one record per object ("type":"object", status done|skipped|failed),
                             progress records, and a final record with "done": true
+
+get <source> -: write the object's bytes to stdout, in order (for | tar x, | zstd -d,
+  | sha256sum). Parts are fetched in parallel ahead of the writer, in a window of about
+  concurrency x part size (never more than ${
+    formatBytes(DEFAULT_MAX_BUFFER_BYTES)
+  } plus one part); a slow reader slows the
+  download instead of filling memory. No journal (--checkpoint, --no-resume, --force and -r are
+  refused); --range works, so an interrupted stream can go on with --range START-. Progress,
+  notices and --json records go to stderr. The CRC-64 is checked at the end, before the last
+  part is written: on a mismatch the exit status is 6, and the bytes already written were wrong
+  and cannot be unsent (discard what the reader made of them). A reader that closes the pipe
+  (| head -c 10) ends ossdl quietly with status 141.
+
+  Proxies: HTTPS_PROXY for https URLs, HTTP_PROXY for http URLs (lower-case names win), with
+  NO_PROXY exceptions (comma-separated: * for all, example.com with its subdomains, .example.com
+  for subdomains only, 10.0.0.0/8, host:port). --debug prints the proxy used for each host, its
+  user and password shown as ***.
 
   SIZE is bytes, or a number with a binary unit: K, KiB, M, MiB, G, GiB, T, TiB (any case);
   every unit is binary, so 8M = 8MB = 8MiB = 8388608 bytes.

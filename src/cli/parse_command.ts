@@ -10,12 +10,13 @@ import { parseShard, type Shard } from "../batch/shard.ts";
 import { type ByteRange, parseRange } from "./parse_range.ts";
 import { parseSize } from "./parse_size.ts";
 import { UsageError } from "./usage_error.ts";
+import { PIPE_OPTIONS, type PipeOptions, pipeOptions } from "./parse_pipe_options.ts";
 
 /** How the download command reports. */
 export type OutputMode = "normal" | "quiet" | "json";
 
-/** `get`: download an object. */
-export interface GetCommand {
+/** `get`: download an object (to stdout when the destination is `-`). */
+export interface GetCommand extends PipeOptions {
   /** The subcommand. */
   kind: "get";
   /** `oss://bucket/key` or an http(s) URL. */
@@ -235,6 +236,7 @@ const GET_OPTIONS: OptionSpec = {
   shard: { type: "string" },
   "connect-timeout": { type: "string" },
   "idle-timeout": { type: "string" },
+  ...PIPE_OPTIONS,
   ...OUTPUT_OPTIONS,
 };
 
@@ -524,6 +526,7 @@ function parseGet(args: string[]): Command {
     debug: values.debug === true,
     recursive,
     ...batch,
+    ...pipeOptions(values, source, destination),
   };
 }
 

@@ -11,6 +11,9 @@ import { isAbsolute, join, relative } from "node:path";
 import process from "node:process";
 import type { CliIo, CliSignal } from "./cli_io.ts";
 import { shellQuote } from "./shell_quote.ts";
+import { stdoutSink } from "../runtime/stdout_sink.ts";
+import { proxyFetch, takeProxyEnvironment } from "../runtime/proxy_fetch.ts";
+import type { ProxySettings } from "../proxy/proxy_settings.ts";
 
 function flush(stream: { write(chunk: string, callback: () => void): boolean }): Promise<void> {
   return new Promise((resolve) => {
@@ -61,6 +64,7 @@ export function programName(): string {
  */
 export function processIo(): CliIo {
   const args = process.argv.slice(2);
+  let proxies: ProxySettings | null = null;
   return {
     args,
     program: programName(),
@@ -86,5 +90,7 @@ export function processIo(): CliIo {
     exitNow(code: number): never {
       process.exit(code);
     },
+    openStdout: () => stdoutSink(),
+    proxyFetch: (onChoice) => proxyFetch(proxies ??= takeProxyEnvironment(), onChoice),
   };
 }

@@ -17,6 +17,8 @@ import type { EnvLookup } from "../oss/credentials.ts";
 import type { FetchFunction } from "../oss/http_send.ts";
 import type { ObjectSource } from "../oss/object_source.ts";
 import { readEnv } from "../runtime/env.ts";
+import { limitedFetch } from "../throttle/limited_fetch.ts";
+import type { RateLimiter } from "../throttle/rate_limiter.ts";
 import type { DownloadSource } from "./options.ts";
 
 /** How to reach the object. */
@@ -37,6 +39,10 @@ export interface SourceConnection extends CredentialLookupOptions {
   fetch?: FetchFunction;
   /** Environment lookup. @default the process environment */
   env?: EnvLookup;
+  /** One bandwidth limit shared with other transfers (`--limit-rate`). @default none */
+  rateLimiter?: RateLimiter;
+  /** OSS's per-connection `x-oss-traffic-limit`, in bit/s (oss:// sources). @default none */
+  trafficLimit?: number;
 }
 
 /** Request options of the run. */
@@ -80,7 +86,8 @@ export async function openObjectSource(
     env: options.env ?? readEnv,
     pathStyle: options.pathStyle,
     versionId: options.versionId,
-    fetch: options.fetch,
+    fetch: limitedFetch(options.fetch, options.rateLimiter),
+    trafficLimit: options.trafficLimit,
     retry: { maxAttempts: request.maxAttempts, baseDelayMs: request.retryBaseDelayMs },
     connectTimeoutMs: request.connectTimeoutMs,
     idleTimeoutMs: request.idleTimeoutMs,

@@ -6,6 +6,7 @@
 import type { FileSystem } from "../fs/file_system.ts";
 import type { ConnectionSlots } from "./connection_slots.ts";
 import type { CredentialLookupOptions } from "../credentials/credential_lookup.ts";
+import type { RateLimiter } from "../throttle/rate_limiter.ts";
 
 /** Where the bytes come from: `oss://bucket/key`, an http(s) URL, or a bucket and key. */
 export type DownloadSource = string | { bucket: string; key: string; versionId?: string };
@@ -137,6 +138,18 @@ export interface DownloadOptions extends CredentialLookupOptions {
   connectionSlots?: ConnectionSlots;
   /** Environment lookup for credentials. @default the process environment */
   env?: (name: string) => string | undefined;
+  /**
+   * A bandwidth limit shared with every other download given the same limiter (change its
+   * `bytesPerSecond` while they run). The journal does not depend on it.
+   * @default undefined (no limit)
+   */
+  rateLimiter?: RateLimiter;
+  /**
+   * OSS's own per-connection limit in bit/s, sent as `x-oss-traffic-limit` on every GET of an
+   * `oss://` source (819200 to 838860800).
+   * @default undefined (not sent)
+   */
+  trafficLimit?: number;
 }
 
 /** What {@linkcode download} returns. */

@@ -12,6 +12,11 @@ import { authenticate, type EmulatorCredentials } from "./authenticate.ts";
 import { evaluateConditions } from "./conditions.ts";
 import { errorResponse, OSS_ERRORS, type OssErrorSpec } from "./error_response.ts";
 import { type Faults, faultyBody, seededRandom, waitUnlessAborted } from "./faults.ts";
+import {
+  INVALID_TRAFFIC_LIMIT,
+  requestedTrafficLimit,
+  trafficLimitedBody,
+} from "./traffic_limit.ts";
 import { listBucket } from "./list_bucket.ts";
 import { MemoryStore } from "./memory_store.ts";
 import { deleteObject, putObject, unsupportedWrite } from "./object_writes.ts";
@@ -385,10 +390,13 @@ export class OssEmulator {
     applyResponseOverrides(headers, target.query);
     entry.status = status;
     if (method === "HEAD") return new Response(null, { status, headers });
-    const body = faultyBody(object.read(start, end), start, faults, (n) => {
+    const trafficLimit = requestedTrafficLimit(request.headers, target.query);
+    if (trafficLimit === "invalid") return fail(INVALID_TRAFFIC_LIMIT);
+    const sent = faultyBody(object.read(start, end), start, faults, (n) => {
       entry.bytesSent += n;
       this.#stats.bytesSent += n;
     });
+    const body = trafficLimit === null ? sent : trafficLimitedBody(sent, trafficLimit);
     return new Response(body, { status, headers });
   }
 

@@ -45,6 +45,12 @@ export interface ObjectSourceOptions extends EndpointOptions, RequestOptions {
   versionId?: string;
   /** The clock for signing (tests). @default () => new Date() */
   now?: () => Date;
+  /**
+   * `x-oss-traffic-limit` (bit/s) for every GET of an OSS object; for a URL it must be part of
+   * the URL (a presigned signature covers it), so giving it here is refused.
+   * @default undefined (not sent)
+   */
+  trafficLimit?: number;
 }
 
 /**
@@ -89,6 +95,12 @@ export function createObjectSource(
             "(and sign that URL), or use oss://bucket/key",
         );
       }
+      if (options.trafficLimit !== undefined) {
+        throw new TypeError(
+          "a traffic limit cannot be added to an http(s) URL: put x-oss-traffic-limit in the " +
+            "URL (and sign that URL), or use oss://bucket/key",
+        );
+      }
       return new UrlObjectSource(source, common);
     }
     if (!isOssUrl(source)) {
@@ -118,5 +130,6 @@ export function createObjectSource(
     credentials,
     signatureVersion: options.signatureVersion,
     now: options.now,
+    trafficLimit: options.trafficLimit,
   });
 }

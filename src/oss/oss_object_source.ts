@@ -32,6 +32,12 @@ import { objectMetaFromHeaders, parseContentLength } from "./response_meta.ts";
 import { withRetries } from "./retry.ts";
 import { type SignatureVersion, signHeaders } from "./sign_request.ts";
 import { sendSigned } from "./signed_send.ts";
+import {
+  isValidTrafficLimit,
+  MAX_TRAFFIC_LIMIT,
+  MIN_TRAFFIC_LIMIT,
+  TRAFFIC_LIMIT_HEADER,
+} from "../throttle/traffic_limit.ts";
 
 /** Options of {@linkcode OssObjectSource}. */
 export interface OssObjectSourceOptions extends RequestOptions {
@@ -52,6 +58,8 @@ export interface OssObjectSourceOptions extends RequestOptions {
   signatureVersion?: SignatureVersion;
   /** The clock for signing. @default () => new Date() */
   now?: () => Date;
+  /** Sent as `x-oss-traffic-limit` (bit/s) on every GET, signed. @default undefined (not sent) */
+  trafficLimit?: number;
 }
 
 /**
@@ -90,6 +98,11 @@ export class OssObjectSource implements ObjectSource {
       throw new TypeError(
         `signature V4 needs the region: the endpoint ${endpoint.host} does not show it ` +
           `(pass region, e.g. cn-hangzhou, or use signature V1)`,
+      );
+    }
+    if (options.trafficLimit !== undefined && !isValidTrafficLimit(options.trafficLimit)) {
+      throw new RangeError(
+        `trafficLimit must be from ${MIN_TRAFFIC_LIMIT} to ${MAX_TRAFFIC_LIMIT} bit/s, got ${options.trafficLimit}`,
       );
     }
     this.#timeouts = requestTimeouts(options);
@@ -175,6 +188,8 @@ export class OssObjectSource implements ObjectSource {
       headers.set("x-oss-range-behavior", "standard");
     }
     if (request.etag !== null) headers.set("if-match", request.etag);
+    const limit = this.#options.trafficLimit;
+    if (limit !== undefined) headers.set(TRAFFIC_LIMIT_HEADER, String(limit));
     const response = await this.#request("GET", headers, request.signal);
     return await toReadResponse(response, request);
   }
