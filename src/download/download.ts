@@ -36,7 +36,6 @@ import { fileCrc64 } from "../verify/file_crc64.ts";
 import { runSegments, type RunStats } from "./run_segments.ts";
 import { Segment } from "./segment.ts";
 import { tiledCrc } from "./recover_finished.ts";
-import { limitedFetch } from "../throttle/limited_fetch.ts";
 
 /** The journal format this engine writes. */
 const JOURNAL_FORMAT = 1;
