@@ -155,7 +155,7 @@ test("get SOURCE -: SIGINT stops with 130 and says how to continue (--range)", {
     const runtimeArgs = "Deno" in globalThis ? ["run", "-A", "--quiet", "cli.ts"] : ["cli.ts"];
     const child = spawn(process.execPath, [
       ...runtimeArgs,
-      ...s.args("--part-size", "1MiB", "--concurrency", "1"),
+      ...s.args("--part-size", "1MiB", "--concurrency", "1", "--range", "0-7340031"),
     ], {
       cwd: ROOT,
       env: { ...process.env, ...ENV, NO_COLOR: "1" },
@@ -175,10 +175,11 @@ test("get SOURCE -: SIGINT stops with 130 and says how to continue (--range)", {
     process.kill(child.pid!, "SIGINT");
     const code = await exited;
     assert.equal(code, 130, err);
-    const m = /stopped after (\d+) bytes on stdout; to continue, run again with --range (\d+)-/
+    const m = /stopped after (\d+) bytes on stdout; to continue, run again with --range (\d+)-(\d*)/
       .exec(err);
     assert.ok(m, err);
     assert.equal(m![1], m![2]);
+    assert.equal(m![3], "7340031", "the rest of the asked range keeps its end");
     assert.equal(Number(m![1]), got, "the offset is exactly what reached stdout");
   } finally {
     await s.close();

@@ -6,12 +6,13 @@
  */
 import type { TransferOptions } from "./transfer_options.ts";
 import { downloadPrefix } from "../batch/download_prefix.ts";
-import type { CliIo, CliSignal } from "./cli_io.ts";
+import type { CliIo } from "./cli_io.ts";
+import { exitCodeOfSignal, STOP_GRACE_MS, stopOnSignals } from "./stop_on_signal.ts";
 import { describeError, EXIT } from "./exit_codes.ts";
 import { maskSecrets } from "./mask_secrets.ts";
 import type { GetCommand } from "./parse_command.ts";
 import { PrefixReporter } from "./prefix_reporter.ts";
-import { debugText, SECRET_ENV, STOP_GRACE_MS } from "./run_download.ts";
+import { debugText, SECRET_ENV } from "./run_download.ts";
 import { resumeCommand } from "./shell_quote.ts";
 import { credentialFlags } from "./credential_flags.ts";
 
@@ -46,30 +47,12 @@ export async function runGetPrefix(
     mask,
   });
   const resume = resumeCommand(io.program, io.args);
-  const controller = new AbortController();
-  let stoppedBy: CliSignal | null = null;
-  let watchdog: ReturnType<typeof setTimeout> | undefined;
-  const codeOf = (s: CliSignal) => s === "SIGINT" ? EXIT.SIGINT : EXIT.SIGTERM;
-  const onSignal = (signal: CliSignal) => () => {
-    if (stoppedBy !== null) {
-      io.writeErr(`\n${signal} again: exiting now\n`);
-      io.exitNow(codeOf(signal));
-    }
-    stoppedBy = signal;
-    controller.abort();
-    watchdog = setTimeout(() => {
-      io.writeErr(
-        `\n${signal}: the downloads did not stop within ${stopGraceMs / 1000} s; exiting anyway ` +
-          `(journals and the manifest are consistent: what they record is on disk)\n`,
-      );
-      reporter.interrupted(signal, codeOf(signal), resume);
-      io.exitNow(codeOf(signal));
-    }, stopGraceMs);
-  };
-  const unsubscribe = [
-    io.onSignal("SIGINT", onSignal("SIGINT")),
-    io.onSignal("SIGTERM", onSignal("SIGTERM")),
-  ];
+  const stop = stopOnSignals(io, {
+    graceMs: stopGraceMs,
+    what: "the downloads",
+    safeBecause: "journals and the manifest are consistent: what they record is on disk",
+    beforeForcedExit: (signal, code) => reporter.interrupted(signal, code, resume),
+  });
   try {
     const result = await downloadPrefix({
       source: command.source,
@@ -89,7 +72,7 @@ export async function runGetPrefix(
       shard: command.shard,
       ...flags.options,
       env: (name) => io.env(name),
-      signal: controller.signal,
+      signal: stop.signal,
       onObject: (o) => reporter.object(o),
       onProgress: (p) => reporter.progress(p),
       onNotice: (n) => reporter.notice(n),
@@ -98,8 +81,9 @@ export async function runGetPrefix(
     reporter.done(result);
     return result.failed === 0 ? EXIT.OK : EXIT.SOME_FAILED;
   } catch (error) {
+    const stoppedBy = stop.stoppedBy();
     if (stoppedBy !== null) {
-      const code = codeOf(stoppedBy);
+      const code = exitCodeOfSignal(stoppedBy);
       reporter.interrupted(stoppedBy, code, resume);
       return code;
     }
@@ -127,7 +111,6 @@ export async function runGetPrefix(
     if (command.debug) io.writeErr(mask(debugText(error)) + "\n");
     return report.exitCode;
   } finally {
-    clearTimeout(watchdog);
-    for (const off of unsubscribe) off();
+    stop.dispose();
   }
 }

@@ -12,7 +12,8 @@ import { formatBytes } from "./format_units.ts";
 import { openPartStream } from "../stream/part_stream.ts";
 import type { DownloadStreamResult } from "../stream/stream_options.ts";
 import { StdoutClosedError } from "../runtime/stdout_sink.ts";
-import type { CliIo, CliSignal } from "./cli_io.ts";
+import type { CliIo } from "./cli_io.ts";
+import { exitCodeOfSignal, stopOnSignals } from "./stop_on_signal.ts";
 import { describeError, EXIT } from "./exit_codes.ts";
 import { maskSecrets } from "./mask_secrets.ts";
 import type { GetCommand } from "./parse_command.ts";
@@ -54,19 +55,21 @@ export async function runGetStdout(
     io.writeErr("error: this process cannot write bytes to stdout\n");
     return EXIT.USAGE;
   }
-  const controller = new AbortController();
-  let stoppedBy: CliSignal | null = null;
-  const onSignal = (signal: CliSignal) => () => {
-    if (stoppedBy !== null) io.exitNow(signal === "SIGINT" ? EXIT.SIGINT : EXIT.SIGTERM);
-    stoppedBy = signal;
-    controller.abort();
-  };
-  const unsubscribe = [
-    io.onSignal("SIGINT", onSignal("SIGINT")),
-    io.onSignal("SIGTERM", onSignal("SIGTERM")),
-  ];
   const start = command.range?.start ?? 0;
   let written = 0;
+  // The rest of the asked range, from the first byte not written (its end kept when given).
+  const rest = () =>
+    `--range ${start + written}-${command.range?.end === undefined ? "" : command.range.end - 1}`;
+  const stop = stopOnSignals(io, {
+    what: "the download",
+    safeBecause: "nothing is kept: run again with the range of what is missing",
+    beforeForcedExit: () => {
+      clearLine();
+      io.writeErr(
+        `stopped after ${written} bytes on stdout; to continue, run again with ${rest()}\n`,
+      );
+    },
+  });
   let result: DownloadStreamResult | null = null;
   try {
     const parts = openPartStream({
@@ -82,7 +85,7 @@ export async function runGetStdout(
       connectTimeoutMs: command.connectTimeoutMs,
       idleTimeoutMs: command.idleTimeoutMs,
       env: (name) => io.env(name),
-      signal: controller.signal,
+      signal: stop.signal,
       onProgress: (p) => reporter.progress(p),
       onNotice: (n) => reporter.notice(n),
       onResult: (r) => result = r,
@@ -105,14 +108,14 @@ export async function runGetStdout(
     return EXIT.OK;
   } catch (error) {
     if (error instanceof StdoutClosedError) return EXIT_CLOSED_PIPE;
+    const stoppedBy = stop.stoppedBy();
     if (stoppedBy !== null) {
-      const code = stoppedBy === "SIGINT" ? EXIT.SIGINT : EXIT.SIGTERM;
       clearLine();
       io.writeErr(
         `${stoppedBy}: stopped after ${written} bytes on stdout; to continue, run again with ` +
-          `--range ${start + written}-\n`,
+          `${rest()}\n`,
       );
-      return code;
+      return exitCodeOfSignal(stoppedBy);
     }
     const report = describeError(error, {
       ossSource: /^oss:\/\//i.test(command.source),
@@ -123,12 +126,12 @@ export async function runGetStdout(
     if (report.exitCode !== EXIT.INTEGRITY && written > 0) {
       io.writeErr(
         `note: ${written} bytes were written to stdout before the error; to continue, run again ` +
-          `with --range ${start + written}-\n`,
+          `with ${rest()}\n`,
       );
     }
     return report.exitCode;
   } finally {
-    for (const off of unsubscribe) off();
+    stop.dispose();
   }
 
   function clearLine(): void {

@@ -8,7 +8,8 @@
  */
 import { download } from "../download/download.ts";
 import type { DownloadOptions, DownloadResult } from "../download/options.ts";
-import type { CliIo, CliSignal } from "./cli_io.ts";
+import type { CliIo } from "./cli_io.ts";
+import { exitCodeOfSignal, stopOnSignals } from "./stop_on_signal.ts";
 import { describeError, EXIT } from "./exit_codes.ts";
 import { maskSecrets } from "./mask_secrets.ts";
 import type { OutputMode } from "./parse_command.ts";
@@ -57,7 +58,7 @@ export interface RunDownloadInput {
 }
 
 /** The default of {@linkcode RunDownloadInput.stopGraceMs}. */
-export const STOP_GRACE_MS = 5000;
+export { STOP_GRACE_MS } from "./stop_on_signal.ts";
 
 /** The outcome: the exit code, and the result when the download finished. */
 export interface RunDownloadOutcome {
@@ -93,51 +94,33 @@ export async function runDownload(input: RunDownloadInput): Promise<RunDownloadO
     columns: () => io.columns(),
     mask,
   });
-  const controller = new AbortController();
-  let stoppedBy: CliSignal | null = null;
-  let watchdog: ReturnType<typeof setTimeout> | undefined;
-  const exitCodeOf = (s: CliSignal) => s === "SIGINT" ? EXIT.SIGINT : EXIT.SIGTERM;
   const statusCommand = () =>
     input.statusCommand !== undefined
       ? input.statusCommand
       : `${io.program} status ${shellQuote(options.checkpoint ?? options.destination)}`;
-  const graceMs = input.stopGraceMs ?? STOP_GRACE_MS;
-  const onSignal = (signal: CliSignal) => () => {
-    if (stoppedBy !== null) {
-      io.writeErr(`\n${signal} again: exiting now\n`);
-      io.exitNow(exitCodeOf(signal));
-    }
-    stoppedBy = signal;
-    controller.abort();
-    // Whatever the engine is doing, the process ends: the journal only ever records durable
-    // bytes, so exiting before the download has wound down loses nothing that was saved.
-    watchdog = setTimeout(() => {
-      const code = exitCodeOf(signal);
-      io.writeErr(
-        `\n${signal}: the download did not stop within ${graceMs / 1000} s; exiting anyway ` +
-          `(the journal is consistent: what it records is on disk)\n`,
-      );
-      reporter.interrupted(signal, code, input.resumeCommand, statusCommand() ?? undefined);
-      io.exitNow(code);
-    }, graceMs);
-  };
-  const unsubscribe = [
-    io.onSignal("SIGINT", onSignal("SIGINT")),
-    io.onSignal("SIGTERM", onSignal("SIGTERM")),
-  ];
+  // Whatever the engine is doing, the process ends: the journal only ever records durable
+  // bytes, so exiting before the download has wound down loses nothing that was saved.
+  const stop = stopOnSignals(io, {
+    graceMs: input.stopGraceMs,
+    what: "the download",
+    safeBecause: "the journal is consistent: what it records is on disk",
+    beforeForcedExit: (signal, code) =>
+      reporter.interrupted(signal, code, input.resumeCommand, statusCommand() ?? undefined),
+  });
   try {
     const result = await download({
       env: (name) => io.env(name),
       ...options,
-      signal: controller.signal,
+      signal: stop.signal,
       onProgress: (p) => reporter.progress(p),
       onNotice: (n) => reporter.notice(n),
     });
     reporter.done(result);
     return { exitCode: EXIT.OK, result };
   } catch (error) {
+    const stoppedBy = stop.stoppedBy();
     if (stoppedBy !== null) {
-      const code = exitCodeOf(stoppedBy);
+      const code = exitCodeOfSignal(stoppedBy);
       reporter.interrupted(stoppedBy, code, input.resumeCommand, statusCommand() ?? undefined);
       return { exitCode: code, result: null };
     }
@@ -150,8 +133,7 @@ export async function runDownload(input: RunDownloadInput): Promise<RunDownloadO
     reporter.failed(report, debug ? debugText(error) : undefined);
     return { exitCode: report.exitCode, result: null };
   } finally {
-    clearTimeout(watchdog);
-    for (const off of unsubscribe) off();
+    stop.dispose();
   }
 }
 
