@@ -81,6 +81,7 @@ export async function runGetPrefix(
       jobs: command.jobs,
       checksum: command.checksum,
       force: command.force,
+      durability: command.durability,
       shard: command.shard,
       env: (name) => io.env(name),
       signal: controller.signal,

@@ -13,6 +13,7 @@ import { Journal } from "../journal/journal.ts";
 import { createObjectSource } from "../oss/create_object_source.ts";
 import type { ObjectMeta, ObjectSource } from "../oss/object_source.ts";
 import { ensureDirectory } from "../fs/ensure_directory.ts";
+import { NoSyncFileSystem } from "../fs/no_sync_file_system.ts";
 import { dirname } from "../path.ts";
 import { readEnv } from "../runtime/env.ts";
 import { processProbe } from "../runtime/process_probe.ts";
@@ -65,7 +66,9 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     throw new TypeError("destination must be a non-empty file path");
   }
   const tuning = resolveTuning(options);
-  const fs = options.fs ?? await defaultFileSystem();
+  const given = options.fs ?? await defaultFileSystem();
+  // Without durability every sync is skipped at the one place all of them go through.
+  const fs = tuning.durability === "none" ? NoSyncFileSystem.wrap(given) : given;
   const source = createObjectSource(options.source, {
     endpoint: options.endpoint,
     region: options.region,
@@ -116,6 +119,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
         steals: stats.steals,
         retries: stats.retries,
         writesOffThread: stats.writesOffThread,
+        durability: tuning.durability,
         restarts,
         notices,
       };
@@ -170,6 +174,7 @@ type AttemptOutcome = Omit<
   | "restarts"
   | "notices"
   | "writesOffThread"
+  | "durability"
 >;
 
 function objectRange(options: DownloadOptions, meta: ObjectMeta): [number, number] {
