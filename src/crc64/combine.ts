@@ -59,7 +59,7 @@ const ZERO_BYTES: Matrix[] = [];
 function zeroBytesOperator(k: number): Matrix {
   if (ZERO_BYTES.length === 0) {
     // One zero bit: r -> (r >> 1) ^ (r & 1 ? poly : 0).
-    let op = new Uint32Array(128);
+    let op: Matrix = new Uint32Array(128);
     op[0] = POLY_HI;
     op[1] = POLY_LO;
     for (let i = 1; i < 64; i++) {
