@@ -23,6 +23,7 @@ export {
   type DownloadProgress,
   type DownloadResult,
   type DownloadSource,
+  type Durability,
 } from "./src/download/options.ts";
 export {
   AbortedError,

@@ -6,7 +6,7 @@
  *
  * Usage: `deno run -A bench/dl.ts URL DEST [--part-size 8M] [--concurrency 8] [--chunk-size 1M]
  * [--commit-bytes 8M] [--commit-interval-ms 1000] [--write-in-worker true|false]
- * [--max-write-bytes 16K] [--progress] [--progress-interval-ms 200]`
+ * [--max-write-bytes 16K] [--no-fsync] [--progress] [--progress-interval-ms 200]`
  *
  * @module
  */
@@ -28,6 +28,7 @@ const { positionals: positional, values: flags } = parseArgs({
     "write-in-worker": { type: "string" },
     "max-write-bytes": { type: "string" },
     progress: { type: "boolean" },
+    "no-fsync": { type: "boolean" },
     "progress-interval-ms": { type: "string" },
   },
 });
@@ -37,7 +38,7 @@ if (!source || !destination) {
   process.exit(2);
 }
 const size = (
-  name: Exclude<keyof typeof flags, "progress" | "write-in-worker">,
+  name: Exclude<keyof typeof flags, "progress" | "write-in-worker" | "no-fsync">,
 ): number | undefined => {
   const text = flags[name];
   return text === undefined ? undefined : parseSize(text, `--${name}`);
@@ -55,6 +56,7 @@ const options: DownloadOptions = {
   writeInWorker: flags["write-in-worker"] === undefined
     ? undefined
     : flags["write-in-worker"] === "true",
+  durability: flags["no-fsync"] ? "none" : "full",
 };
 if (flags.progress) {
   options.onProgress = (p) => console.log(JSON.stringify({ type: "progress", ...p }));

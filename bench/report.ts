@@ -94,6 +94,7 @@ const summaries: ToolSummary[] = tools.map((tool) => {
   };
 });
 const base = summaries.find((s) => s.tool === "aria2c");
+const curl = summaries.find((s) => s.tool === "curl");
 
 const lines: string[] = [];
 const sizeMiB = Number(config.sizeBytes) / MiB;
@@ -258,6 +259,60 @@ if (verifyCost.length === 0) {
       kind: "percent",
       value: Number(c.verifyShareDisk),
       met: Number(c.verifyShareDisk) < 0.1,
+    });
+  }
+}
+// Issue 14 (lean): durable throughput against curl and aria2c, --no-fsync plain wall time against
+// curl, peak RSS <= 64 MiB, CPU <= aria2c's plus the standalone CRC-64 cost of the same bytes.
+const crcSecondsPerGiB = (rt: string): number | null => {
+  const c = crc[rt as "deno" | "bun"] as { mibPerSec?: number } | null | undefined;
+  return c?.mibPerSec ? 1024 / c.mibPerSec : null;
+};
+for (const rt of ["deno", "bun"]) {
+  const s = summaries.find((x) => x.tool === `ossdl-${rt}`);
+  if (s && curl) {
+    targets.push({
+      target: `ossdl-${rt} durable (incl. sync) >= 1.1x curl`,
+      kind: "ratio",
+      value: s.mibPerSecWithSync / curl.mibPerSecWithSync,
+      met: s.mibPerSecWithSync >= 1.1 * curl.mibPerSecWithSync,
+    });
+  }
+  if (s && base) {
+    targets.push({
+      target: `ossdl-${rt} durable (incl. sync) >= 1.0x aria2c`,
+      kind: "ratio",
+      value: s.mibPerSecWithSync / base.mibPerSecWithSync,
+      met: s.mibPerSecWithSync >= base.mibPerSecWithSync,
+    });
+  }
+  const n = summaries.find((x) => x.tool === `ossdl-${rt}-nofsync`);
+  if (n && curl) {
+    targets.push({
+      target: `ossdl-${rt}-nofsync plain wall time >= 1.0x curl`,
+      kind: "ratio",
+      value: n.mibPerSec / curl.mibPerSec,
+      met: n.mibPerSec >= curl.mibPerSec,
+    });
+  }
+  for (const t of [s, n]) {
+    if (!t) continue;
+    targets.push({
+      target: `${t.tool} peak RSS <= 64 MiB`,
+      kind: "mib",
+      value: t.peakRssMiB,
+      met: t.peakRssMiB <= 64,
+    });
+  }
+  const hash = crcSecondsPerGiB(rt);
+  if (s && base && hash !== null) {
+    targets.push({
+      target: `ossdl-${rt} CPU s/GiB <= aria2c + CRC-64 alone (${fmt(base.cpuSecondsPerGiB, 2)} + ${
+        fmt(hash, 2)
+      })`,
+      kind: "ratio",
+      value: s.cpuSecondsPerGiB / (base.cpuSecondsPerGiB + hash),
+      met: s.cpuSecondsPerGiB <= base.cpuSecondsPerGiB + hash,
     });
   }
 }

@@ -5,6 +5,7 @@
 #   --rounds N        BENCH_ROUNDS      rounds; each runs every tool once, order rotated (default 3)
 #   --tools "A B"     BENCH_TOOLS       subset of: curl aria2c ossdl-deno ossdl-bun ossdl-emulator
 #                                       ossdl-deno-nocrc ossdl-bun-nocrc (CRC-64 swapped for a no-op)
+#                                       ossdl-deno-nofsync ossdl-bun-nofsync (--no-fsync)
 #   --no-extras       BENCH_EXTRAS=0    skip CRC speed, engine cost and kill/resume
 #   --verify MODE     BENCH_VERIFY      cmp every download with the object: first (round 1), all, none
 #   --keep-tmp        BENCH_KEEP_TMP=1  keep the temp dir (for debugging)
@@ -72,8 +73,9 @@ NO_CRC_MAP="$BENCH_TMP/no_crc_import_map.json"
 const imports = { ...(c.imports ?? {}) };
 imports[new URL('file://$BENCH_ROOT/src/crc64/crc64.ts').href] = new URL('file://$BENCH_ROOT/bench/_no_crc64.ts').href;
 Deno.writeTextFileSync('$NO_CRC_MAP', JSON.stringify({ imports }));" || exit 1
-ossdl_cmd() { # runtime url dest [nocrc]
+ossdl_cmd() { # runtime url dest [nocrc] [extra flags...]
   local rt=$1 url=$2 dest=$3 nocrc=${4:-}
+  local extra=("${@:5}")
   local run=("$DENO" run -A)
   [ "$rt" = bun ] && run=("$BUN")
   if [ -n "$nocrc" ]; then
@@ -81,9 +83,9 @@ ossdl_cmd() { # runtime url dest [nocrc]
     [ "$rt" = bun ] && run=("$BUN" --preload ./bench/_no_crc64_bun.ts)
   fi
   if [ $CLI_OK -eq 1 ]; then
-    CMD=("${run[@]}" cli.ts "${GET[@]}" "$url" "$dest" "${OUTPUT_FLAG[@]}")
+    CMD=("${run[@]}" cli.ts "${GET[@]}" "$url" "$dest" "${OUTPUT_FLAG[@]}" "${extra[@]}")
   else
-    CMD=("${run[@]}" bench/dl.ts "$url" "$dest")
+    CMD=("${run[@]}" bench/dl.ts "$url" "$dest" "${extra[@]}")
   fi
 }
 
@@ -118,6 +120,8 @@ tool_cmd() { # tool dest -> CMD
     ossdl-bun) ossdl_cmd bun "$NGINX_URL" "$dest" ;;
     ossdl-deno-nocrc) ossdl_cmd deno "$NGINX_URL" "$dest" nocrc ;;
     ossdl-bun-nocrc) ossdl_cmd bun "$NGINX_URL" "$dest" nocrc ;;
+    ossdl-deno-nofsync) ossdl_cmd deno "$NGINX_URL" "$dest" "" --no-fsync ;;
+    ossdl-bun-nofsync) ossdl_cmd bun "$NGINX_URL" "$dest" "" --no-fsync ;;
     ossdl-emulator) [ -n "$EMU_URL" ] || return 1; ossdl_cmd deno "$EMU_URL" "$dest" ;;
     *) return 1 ;;
   esac

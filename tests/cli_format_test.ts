@@ -306,6 +306,7 @@ const result = (over: Partial<DownloadResult> = {}): DownloadResult => ({
   retries: 0,
   restarts: 0,
   writesOffThread: true,
+  durability: "full",
   notices: [],
   ...over,
 });

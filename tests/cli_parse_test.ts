@@ -78,6 +78,7 @@ test("parseCommand parses a full download command line", () => {
     "2.5",
     "--idle-timeout=90",
     "--force",
+    "--no-fsync",
   ]);
   assert.deepEqual(c, {
     kind: "get",
@@ -94,6 +95,7 @@ test("parseCommand parses a full download command line", () => {
     checkpoint: "cp.journal",
     resume: false,
     force: true,
+    durability: "none",
     connectTimeoutMs: 2500,
     idleTimeoutMs: 90_000,
     output: "json",
@@ -163,6 +165,7 @@ test("parseCommand: get is optional, defaults apply, options may come first", ()
   assert.equal(c.destination, "dir/");
   assert.equal(c.signatureVersion, "v4");
   assert.equal(c.resume, true);
+  assert.equal(c.durability, "full");
   assert.equal(c.output, "quiet");
   assert.equal(c.partSize, undefined);
   assert.equal(c.range, undefined);
@@ -300,6 +303,7 @@ test("main: --help lists every option with its default, and the exit codes", asy
       "--checkpoint",
       "--no-resume",
       "--force",
+      "--no-fsync",
       "--version-id",
       "--range",
       "--quiet",
@@ -329,6 +333,7 @@ test("main: --help lists every option with its default, and the exit codes", asy
   assert.match(help, /--connect-timeout SECONDS .*\n.*\(decimals allowed; default: 30\)/);
   assert.match(help, /--idle-timeout SECONDS .*\n.*\(decimals allowed; default: 60\)/);
   assert.match(help, /missing directories are created/);
+  assert.match(help, /--no-fsync +no fsync at all.*\n(.*\n)*.*a power cut may lose/);
   for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 130, 143]) {
     assert.match(help, new RegExp(`^ +${code}  \\S`, "m"), `exit code ${code}`);
   }

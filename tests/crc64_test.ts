@@ -87,4 +87,12 @@ test("combine: large lengths (multi-GiB) are handled without the data", async ()
   const big = combineCrc64(a, 0n, 9 * 1024 ** 3);
   assert.equal(big, combineCrc64(a, 0n, 9 * 1024 ** 3));
   assert.notEqual(big, a);
+  // Appending n1 then n2 zero bytes is appending n1 + n2 of them, also past 2^32.
+  for (const [n1, n2] of [[1, 2 ** 32 - 1], [3 * 2 ** 31 + 5, 2 ** 33 + 7], [12345, 678901]]) {
+    assert.equal(
+      combineCrc64(combineCrc64(a, 0n, n1), 0n, n2),
+      combineCrc64(a, 0n, n1 + n2),
+      `${n1} + ${n2}`,
+    );
+  }
 });

@@ -13,10 +13,16 @@ import { AbortedError, ObjectChangedError, OssdlError, OssServiceError } from ".
 import { defaultFileSystem } from "../fs/default_file_system.ts";
 import type { FileSystem } from "../fs/file_system.ts";
 import { ensureDirectory } from "../fs/ensure_directory.ts";
+import { NoSyncFileSystem } from "../fs/no_sync_file_system.ts";
 import { ConnectionSlots } from "../download/connection_slots.ts";
 import { download } from "../download/download.ts";
 import { acquireLock, LOCK_SUFFIX } from "../download/download_lock.ts";
-import { DEFAULTS, type DownloadNotice, type DownloadOptions } from "../download/options.ts";
+import {
+  DEFAULTS,
+  type DownloadNotice,
+  type DownloadOptions,
+  type Durability,
+} from "../download/options.ts";
 import { createObjectSource } from "../oss/create_object_source.ts";
 import { limitedFetch } from "../throttle/limited_fetch.ts";
 import { dirname } from "../path.ts";
@@ -129,6 +135,11 @@ export interface PrefixDownloadOptions extends CredentialLookupOptions {
   chunkSize?: number;
   /** See `download()`. */
   writeInWorker?: boolean;
+  /**
+   * `"none"`: no fsync at all (objects, journals, the manifest, directories), as `download()`'s
+   * `durability`. @default "full"
+   */
+  durability?: Durability;
   /** The fetch to use. @default globalThis.fetch */
   fetch?: typeof fetch;
   /** One bandwidth limit for every object and part: see `download()`. @default undefined */
@@ -211,7 +222,9 @@ export async function downloadPrefix(
   );
   const { bucket, prefix } = parseOssPrefix(options.source);
   const filter = compileFilters(options.filters ?? []);
-  const fs = options.fs ?? await defaultFileSystem();
+  const given = options.fs ?? await defaultFileSystem();
+  // Skips the syncs of the small-object path, the manifest and the directories at once.
+  const fs = options.durability === "none" ? NoSyncFileSystem.wrap(given) : given;
   const root = options.directory.replace(/[\\/]+$/, "") || "/";
   const env = options.env ?? readEnv;
   // One lookup and one refresher for the listing and every object: one refresh at a time for all.
@@ -602,6 +615,7 @@ class PrefixRun {
       connectTimeoutMs: o.connectTimeoutMs,
       idleTimeoutMs: o.idleTimeoutMs,
       writeInWorker: o.writeInWorker,
+      durability: o.durability,
       connectionSlots: this.#c.slots,
       // A file without a manifest record is compared by CRC-64 only with --checksum.
       force: o.force === true || o.checksum !== true,

@@ -80,6 +80,7 @@ export async function runGet(command: GetCommand, io: CliIo): Promise<number> {
       checkpoint: command.checkpoint,
       resume: command.resume,
       force: command.force,
+      durability: command.durability,
       connectTimeoutMs: command.connectTimeoutMs,
       idleTimeoutMs: command.idleTimeoutMs,
       ...flags.options,

@@ -69,6 +69,7 @@ export async function runGetPrefix(
       jobs: command.jobs,
       checksum: command.checksum,
       force: command.force,
+      durability: command.durability,
       shard: command.shard,
       ...flags.options,
       env: (name) => io.env(name),

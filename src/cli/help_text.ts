@@ -70,6 +70,13 @@ get: download <source> to <destination> (a file, or a directory to keep the key'
   --no-resume               ignore an existing journal and start over (default: resume)
   --force                   download even when the destination already holds the object (same
                             size and CRC-64 as the server's); without it nothing is fetched then
+  --no-fsync                no fsync at all (data, journal, directories): faster, and safe
+                            against a killed process, but a power cut may lose the download's
+                            progress or the finished file. Never a wrong file: kept bytes are
+                            read back against the journal and every result is checked against
+                            the server's CRC-64, so the next run fetches what a power cut lost
+                            (get -r trusts its manifest: after a power cut, rerun with --force)
+                            (default: every byte is on disk before it is journaled or reported)
   --connect-timeout SECONDS give up on a request whose response has not begun in time; it is
                             retried (decimals allowed; default: ${connectSeconds})
   --idle-timeout SECONDS    abort a body that delivers no byte for this long and continue from

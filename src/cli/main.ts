@@ -6,14 +6,12 @@
  */
 import type { CliIo } from "./cli_io.ts";
 import { runCrc64 } from "./crc64_command.ts";
-import { runDemo } from "./demo_command.ts";
 import { describeError, EXIT } from "./exit_codes.ts";
 import { runGet } from "./get_command.ts";
 import { helpText, USAGE } from "./help_text.ts";
 import { maskSecrets } from "./mask_secrets.ts";
 import { type Command, parseCommand } from "./parse_command.ts";
 import { debugText, SECRET_ENV } from "./run_download.ts";
-import { runServe } from "./serve_command.ts";
 import { runStatus } from "./status_command.ts";
 import { runVerify } from "./verify_command.ts";
 import { VERSION } from "./version.ts";
@@ -52,10 +50,11 @@ export async function main(io: CliIo): Promise<number> {
         return await runGet(command, io);
       case "verify":
         return await runVerify(command, io);
+      // The emulator is loaded only by the commands that serve it (less memory for a download).
       case "demo":
-        return await runDemo(command, io);
+        return await (await import("./demo_command.ts")).runDemo(command, io);
       case "serve":
-        return await runServe(command, io);
+        return await (await import("./serve_command.ts")).runServe(command, io);
       case "crc64":
         return await runCrc64(command.file, (t) => io.writeOut(t));
       case "status":

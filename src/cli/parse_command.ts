@@ -53,6 +53,8 @@ export interface GetCommand extends PipeOptions {
   resume: boolean;
   /** `--force`: download even when the destination already holds the object. */
   force: boolean;
+  /** `"none"` with `--no-fsync`: skip every fsync. @default "full" */
+  durability?: "full" | "none";
   /** `--connect-timeout`, in ms. */
   connectTimeoutMs?: number;
   /** `--idle-timeout`, in ms. */
@@ -228,6 +230,7 @@ const GET_OPTIONS: OptionSpec = {
   checkpoint: { type: "string" },
   "no-resume": { type: "boolean" },
   force: { type: "boolean" },
+  "no-fsync": { type: "boolean" },
   recursive: { type: "boolean", short: "r" },
   include: { type: "string", multiple: true },
   exclude: { type: "string", multiple: true },
@@ -516,6 +519,7 @@ function parseGet(args: string[]): Command {
     checkpoint: str(values, "checkpoint"),
     resume: !values["no-resume"],
     force: values.force === true,
+    durability: values["no-fsync"] === true ? "none" : "full",
     connectTimeoutMs: connectTimeout === undefined
       ? undefined
       : parseSeconds(connectTimeout, "--connect-timeout"),

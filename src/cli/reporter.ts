@@ -65,6 +65,7 @@ export function summaryLine(r: DownloadResult): string {
       `${formatBytes(r.bytesFetched)} fetched now`;
   }
   if (r.restarts > 0) line += `; ${r.restarts} restart${r.restarts === 1 ? "" : "s"}`;
+  if (r.durability === "none") line += "; not fsync'd (--no-fsync): a power cut may still lose it";
   return line;
 }
 
@@ -97,6 +98,7 @@ export function resultRecord(r: DownloadResult): Record<string, unknown> {
     retries: r.retries,
     restarts: r.restarts,
     writesOffThread: r.writesOffThread,
+    durability: r.durability,
   };
 }
 

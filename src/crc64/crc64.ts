@@ -4,7 +4,13 @@
  *
  * @module
  */
-import { createCRC64, type IHasher } from "hash-wasm";
+import type { IHasher } from "hash-wasm";
+
+/**
+ * `hash-wasm`, loaded on first use: a download that hashes on its block-writer worker never loads
+ * it on the main thread (on Deno, loading it costs ~10 MiB of resident memory per thread).
+ */
+let library: Promise<typeof import("hash-wasm")> | null = null;
 
 /**
  * A streaming CRC-64/XZ hasher.
@@ -65,6 +71,8 @@ class WasmCrc64Hasher implements Crc64Hasher {
  * ```
  */
 export async function createCrc64(): Promise<Crc64Hasher> {
+  library ??= import("hash-wasm");
+  const { createCRC64 } = await library;
   return new WasmCrc64Hasher(await createCRC64());
 }
 

@@ -70,8 +70,11 @@ export class BodyReader {
   #landing: LandingBuffer;
   #rest: Uint8Array | null = null;
   #signal: AbortSignal | undefined;
-  /** Rejects with `AbortedError` when the signal aborts (only while someone listens). */
-  #aborted: Promise<never> | null = null;
+  /**
+   * Rejects the read in progress with `AbortedError`: a promise per read, never one long-lived
+   * promise that every read races (that keeps every chunk read reachable until it settles).
+   */
+  #interrupt: ((error: Error) => void) | null = null;
   #onAbort: (() => void) | null = null;
 
   private constructor(
@@ -84,13 +87,9 @@ export class BodyReader {
     this.#chunks = chunks;
     this.#landing = landing;
     this.#signal = signal;
-    if (signal) {
-      this.#aborted = new Promise<never>((_, reject) => {
-        this.#onAbort = () => reject(new AbortedError());
-      });
-      this.#aborted.catch(() => {});
-      if (signal.aborted) this.#onAbort!();
-      else signal.addEventListener("abort", this.#onAbort!, { once: true });
+    if (signal && !signal.aborted) {
+      this.#onAbort = () => this.#interrupt?.(new AbortedError());
+      signal.addEventListener("abort", this.#onAbort, { once: true });
     }
   }
 
@@ -153,9 +152,17 @@ export class BodyReader {
   }
 
   /** `read`, or `AbortedError` as soon as the signal aborts (the read's outcome is then dropped). */
-  #settle<T>(read: Promise<T>): Promise<T> {
-    if (!this.#aborted) return read;
+  async #settle<T>(read: Promise<T>): Promise<T> {
+    if (!this.#signal) return await read;
     read.catch(() => {});
-    return Promise.race([read, this.#aborted]);
+    if (this.#signal.aborted) throw new AbortedError();
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        this.#interrupt = reject;
+        read.then(resolve, reject);
+      });
+    } finally {
+      this.#interrupt = null;
+    }
   }
 }

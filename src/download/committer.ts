@@ -2,6 +2,9 @@
  * Group commit: make written bytes durable, then journal them. The data file is `datasync`'d
  * before the records that cover its bytes are appended, so a record never claims bytes that a
  * crash could still take away. One commit runs at a time; requests during a commit coalesce.
+ * With `durability: "none"` the file system's `datasync` does nothing, and what keeps the records
+ * true after a killed process is the order alone: a record is appended only after the writes of
+ * the bytes it claims have completed (their CRC promises settle after the write).
  *
  * @module
  */

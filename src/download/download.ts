@@ -12,6 +12,7 @@ import type { JournalHeader } from "../journal/journal.ts";
 import { Journal } from "../journal/journal.ts";
 import type { ObjectMeta, ObjectSource } from "../oss/object_source.ts";
 import { ensureDirectory } from "../fs/ensure_directory.ts";
+import { NoSyncFileSystem } from "../fs/no_sync_file_system.ts";
 import { dirname } from "../path.ts";
 import { processProbe } from "../runtime/process_probe.ts";
 import { acquireLock, LOCK_SUFFIX } from "./download_lock.ts";
@@ -64,8 +65,10 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     throw new TypeError("destination must be a non-empty file path");
   }
   const tuning = resolveTuning(options);
-  const fs = options.fs ?? await defaultFileSystem();
-  const source = await openObjectSource(options, fs, tuning);
+  const given = options.fs ?? await defaultFileSystem();
+  // Without durability every sync is skipped at the one place all of them go through.
+  const fs = tuning.durability === "none" ? NoSyncFileSystem.wrap(given) : given;
+  const source = await openObjectSource(options, given, tuning);
   const started = performance.now();
   const notices: DownloadNotice[] = [];
   const notice = (n: DownloadNotice) => {
@@ -103,6 +106,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
         steals: stats.steals,
         retries: stats.retries,
         writesOffThread: stats.writesOffThread,
+        durability: tuning.durability,
         restarts,
         notices,
       };
@@ -157,6 +161,7 @@ type AttemptOutcome = Omit<
   | "restarts"
   | "notices"
   | "writesOffThread"
+  | "durability"
 >;
 
 function objectRange(options: DownloadOptions, meta: ObjectMeta): [number, number] {

@@ -49,6 +49,22 @@ export interface DownloadNotice {
   message: string;
 }
 
+/**
+ * What is made durable (fsync'd) while downloading:
+ * - `"full"`: the data file is `fdatasync`'d before the journal records its bytes, the journal
+ *   after each append, and directories after each create, rename and remove: a power cut loses
+ *   at most the bytes not yet journaled, and a finished download is on disk when it returns.
+ * - `"none"` (`--no-fsync`): no `fdatasync` and no directory sync at all. A killed process loses
+ *   nothing (its writes are in the operating system's page cache; the journal is appended only
+ *   after the bytes it claims were written); a power cut or an operating-system crash may lose
+ *   progress, the journal, or the finished file. The content guarantee does not change: kept
+ *   bytes are read back against the journal's CRC-64 before they are trusted, a destination
+ *   that already holds the object is read back too, and every result is checked against the
+ *   server's CRC-64, so the next run after a power cut fetches what was lost and never yields a
+ *   wrong file.
+ */
+export type Durability = "full" | "none";
+
 /** Options of {@linkcode download}. */
 export interface DownloadOptions extends CredentialLookupOptions {
   /** The object: `oss://bucket/key`, a (presigned) http(s) URL, or `{ bucket, key, versionId }`. */
@@ -93,6 +109,11 @@ export interface DownloadOptions extends CredentialLookupOptions {
   maxWriteBytes?: number;
   /** Compact the journal when it grows past this many bytes. @default 1048576 */
   journalCompactBytes?: number;
+  /**
+   * `"none"` skips every fsync (data, journal, directories) for speed: safe against a killed
+   * process, not against a power cut (see {@linkcode Durability}). @default "full"
+   */
+  durability?: Durability;
   /** Journal path. @default `${destination}.ossdl-journal` */
   checkpoint?: string;
   /** Resume from an existing journal. `false` starts over. @default true */
@@ -196,6 +217,8 @@ export interface DownloadResult {
   restarts: number;
   /** `true` when blocks were written and hashed on a worker thread (see `writeInWorker`). */
   writesOffThread: boolean;
+  /** The `durability` the run used: `"none"` means the file may not survive a power cut yet. */
+  durability: Durability;
   /** Notices given during the run. */
   notices: DownloadNotice[];
 }
@@ -237,6 +260,7 @@ export interface ResolvedTuning {
   progressIntervalMs: number;
   journalCompactBytes: number;
   maxWriteBytes: number;
+  durability: Durability;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
@@ -282,7 +306,11 @@ export function resolveTuning(options: DownloadOptions): ResolvedTuning {
       DEFAULTS.journalCompactBytes,
     ),
     maxWriteBytes: positiveInteger("maxWriteBytes", options.maxWriteBytes, DEFAULTS.maxWriteBytes),
+    durability: options.durability ?? "full",
   };
+  if (t.durability !== "full" && t.durability !== "none") {
+    throw new TypeError(`durability must be "full" or "none", got ${JSON.stringify(t.durability)}`);
+  }
   if (t.concurrency > 256) throw new RangeError(`concurrency must be at most 256`);
   if (t.retryBaseDelayMs < 0) throw new RangeError(`retryBaseDelayMs must be >= 0`);
   return t;
