@@ -6,7 +6,8 @@
 #   --scale F          BENCH_SCALE      divide every object count by F (default 1: full size)
 #   --rounds N         BENCH_ROUNDS     rounds; each runs every tool once, order rotated (default 3)
 #   --tools "A B"      BENCH_TOOLS      subset of: ossdl-deno ossdl-bun aria2c rclone
-#                                       ossdl-deno-jN ossdl-bun-jN (--jobs N, e.g. ossdl-bun-j32)
+#                                       ossdl-<deno|bun>[-jN][-nofsync][-emulator]: --jobs N,
+#                                       --no-fsync, everything from cli.ts serve (e.g. ossdl-bun-j32)
 #                                       ossdl-deno-emulator (no nginx: everything from cli.ts serve)
 #   --verify MODE      BENCH_VERIFY     diff -r every output with the source: all (default), first, none
 #   --list-keys N      BENCH_LIST_KEYS  keys of the listing-memory test (default 1000000; 0 skips it)
@@ -165,7 +166,7 @@ for w in $WORKLOADS; do
   log "warming the emulator's listing of bkt/$p/"
   "$DENO" run -A cli.ts get -r "oss://bkt/$p/" "$BENCH_TMP/warm" --endpoint "$NGINX_URL" --exclude '*' -q ||
     { log "listing through nginx failed"; exit 1; }
-  if [[ " $TOOLS " == *" ossdl-deno-emulator "* ]]; then
+  if [[ " $TOOLS " == *-emulator* ]]; then
     "$DENO" run -A cli.ts get -r "oss://bkt/$p/" "$BENCH_TMP/warm" --endpoint "$EMU_URL" --exclude '*' -q ||
       { log "listing from the emulator failed"; exit 1; }
   fi
@@ -189,14 +190,32 @@ now() { date +%s.%N; }
 diff_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
 tool_cmd() { # tool workload dest -> CMD
-  local tool=$1 p dest=$3
+  local tool=$1 p dest=$3 runtime extra=() endpoint=$NGINX_URL rest
   p=$(prefix_of "$2")
   case $tool in
-    ossdl-deno) CMD=("$DENO" run -A cli.ts get -r "oss://bkt/$p/" "$dest" --endpoint "$NGINX_URL" --json) ;;
-    ossdl-bun) CMD=("$BUN" cli.ts get -r "oss://bkt/$p/" "$dest" --endpoint "$NGINX_URL" --json) ;;
-    ossdl-deno-j*) CMD=("$DENO" run -A cli.ts get -r "oss://bkt/$p/" "$dest" --endpoint "$NGINX_URL" --json --jobs "${tool#ossdl-deno-j}") ;;
-    ossdl-bun-j*) CMD=("$BUN" cli.ts get -r "oss://bkt/$p/" "$dest" --endpoint "$NGINX_URL" --json --jobs "${tool#ossdl-bun-j}") ;;
-    ossdl-deno-emulator) CMD=("$DENO" run -A cli.ts get -r "oss://bkt/$p/" "$dest" --endpoint "$EMU_URL" --json) ;;
+    ossdl-*) # ossdl-<deno|bun>[-jN][-nofsync][-emulator]
+      rest=${tool#ossdl-}
+      runtime=${rest%%-*}
+      rest=${rest#"$runtime"}
+      while [ -n "$rest" ]; do
+        rest=${rest#-}
+        case ${rest%%-*} in
+          j[0-9]*) extra+=(--jobs "${rest%%-*}"); extra[-1]=${extra[-1]#j} ;;
+          nofsync) extra+=(--no-fsync) ;;
+          emulator) endpoint=$EMU_URL ;;
+          *) return 1 ;;
+        esac
+        case $rest in *-*) rest=-${rest#*-} ;; *) rest= ;; esac
+      done
+      case $runtime in
+        deno) CMD=("$DENO" run -A cli.ts) ;;
+        bun) CMD=("$BUN" cli.ts) ;;
+        *) return 1 ;;
+      esac
+      CMD+=(get -r "oss://bkt/$p/" "$dest" --endpoint "$endpoint" --json "${extra[@]}")
+      return 0 ;;
+  esac
+  case $tool in
     aria2c) CMD=(aria2c -i "$BENCH_TMP/aria2-$2.list" -d "$dest" -j 16 -x 8 -s 8 -k 8M
       --file-allocation=none --allow-overwrite=true --auto-file-renaming=false
       --console-log-level=warn --summary-interval=0 -q) ;;
