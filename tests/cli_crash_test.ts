@@ -43,6 +43,27 @@ async function durableBytes(dest: string): Promise<number> {
 test("kill -9 the CLI at random moments, resume with the same command, get the exact object", {
   timeout: 60000,
 }, async () => {
+  await killAndResume([], 20240601);
+});
+
+test(
+  "--no-fsync: kill -9 at random moments; what the journal claims is still on disk, exact object",
+  {
+    timeout: 60000,
+  },
+  async () => {
+    // Nothing is fsync'd; a killed process loses nothing the OS accepted, so the journal's claims
+    // hold (checked after every kill) and the last run resumes from them.
+    const result = await killAndResume(["--no-fsync"], 20241127);
+    assert.equal(result.durability, "none");
+  },
+);
+
+/** Kill the CLI 4 times, checking the journal each time, then finish; the final result record. */
+async function killAndResume(
+  extra: string[],
+  seed: number,
+): Promise<Record<string, unknown>> {
   // Four kills after at most 1.4 s at 8 MiB/s leave at least 20 MiB to fetch: every run, the
   // last included, has more than 16 MiB to do and writes through the block-writer worker.
   const size = 64 * MiB;
@@ -66,8 +87,9 @@ test("kill -9 the CLI at random moments, resume with the same command, get the e
     "--concurrency",
     "4",
     "--json",
+    ...extra,
   ];
-  const random = seededRandom(20240601);
+  const random = seededRandom(seed);
   try {
     let durable = 0;
     const resumedPerRun: number[] = [];
@@ -110,8 +132,9 @@ test("kill -9 the CLI at random moments, resume with the same command, get the e
     assert.ok(Buffer.compare(got, Buffer.from(bytes)) === 0, "the file equals the object");
     assert.deepEqual(readdirSync(dir), ["big.bin"]);
     assert.ok(resumedPerRun.slice(1).some((n) => n > 0), "killed runs resumed too");
+    return result;
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}
