@@ -667,3 +667,37 @@ test("manifest: works on the real file system (NodeFileSystem)", async () => {
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test("manifest: a record written without fsync keeps its mark across reopen and compaction", async () => {
+  const fs = fresh(41);
+  const m = await Manifest.open(fs, PATH, { compactMinBytes: 1 });
+  await m.append([rec("d/a", 1, { unsynced: true }), rec("d/b", 2)]);
+  await m.append([rec("d/b", 3)]); // supersedes: the next append may compact
+  await m.append([rec("d/c", 4, { unsynced: true })]);
+  await m.close();
+  const again = await Manifest.open(fs, PATH);
+  assert.equal(again.damage, null);
+  assert.equal(again.get("d/a")?.unsynced, true);
+  assert.equal(again.get("d/b")?.unsynced, undefined);
+  assert.equal(again.get("d/c")?.unsynced, true);
+  assert.deepEqual(again.get("d/a"), rec("d/a", 1, { unsynced: true }));
+  await again.close();
+  // On disk: an eighth field 0, only for those records; any other eighth field is damage.
+  const records = framesOf(fs.readLive(PATH)!).filter(([t]) => t === 2).flatMap(([, v]) =>
+    v as unknown[][]
+  );
+  assert.ok(records.some((r) => r[0] === "d/a" && r.length === 8 && r[7] === 0));
+  assert.ok(records.some((r) => r[0] === "d/b" && r.length === 7));
+  const bad = fresh(42);
+  bad.writeDurable(
+    PATH,
+    concat(
+      MANIFEST_MAGIC,
+      frameBytes(1, JSON.stringify({ format: 1 })),
+      frameBytes(2, JSON.stringify([["k", 1, null, "1", 1, 1, "k", 1]])),
+    ),
+  );
+  const damaged = await Manifest.open(bad, PATH);
+  assert.notEqual(damaged.damage, null);
+  await damaged.close();
+});

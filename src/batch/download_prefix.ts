@@ -25,6 +25,7 @@ import {
 } from "../download/options.ts";
 import { createObjectSource } from "../oss/create_object_source.ts";
 import { limitedFetch } from "../throttle/limited_fetch.ts";
+import { fileCrc64 } from "../verify/file_crc64.ts";
 import { dirname } from "../path.ts";
 import { type ListedObject, listObjects } from "../oss/list_objects.ts";
 import { parseOssPrefix } from "../oss/parse_oss_prefix.ts";
@@ -525,6 +526,8 @@ class PrefixRun {
       localSize: object.size,
       mtimeMs: info?.mtimeMs ?? null,
       path,
+      // Without fsync a power cut may leave other bytes under the same size and time.
+      ...(this.#o.durability === "none" ? { unsynced: true } : {}),
     });
   }
 
@@ -643,7 +646,33 @@ class PrefixRun {
     if (record.mtimeMs !== null && info.mtimeMs !== undefined && info.mtimeMs !== record.mtimeMs) {
       return null;
     }
+    if (record.unsynced) return await this.#checkUnsynced(record, destination);
     return record;
+  }
+
+  /**
+   * A file recorded by a run without fsync is trusted only when its bytes still have the recorded
+   * CRC-64 (a power cut can leave zeros or old bytes under the same size and time). With fsync on
+   * this time, it is then made durable and recorded as such, so later runs skip it cheaply.
+   */
+  async #checkUnsynced(
+    record: ManifestRecord,
+    destination: string,
+  ): Promise<ManifestRecord | null> {
+    const { fs } = this.#c;
+    const { crc64, bytes } = await fileCrc64(destination, { fs, signal: this.#c.signal });
+    if (bytes !== record.localSize || crc64.toString() !== record.crc64) return null;
+    if (this.#o.durability === "none") return record;
+    const file = await fs.open(destination, {});
+    try {
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+    await this.#c.syncs.sync(dirname(destination));
+    const { unsynced: _, ...durable } = record;
+    await this.#c.writer.add(durable);
+    return durable;
   }
 
   /** Claim the path and its parent directories; a reason when another key has it. */

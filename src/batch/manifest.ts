@@ -11,6 +11,7 @@
  * payload = 0x01 JSON({"format":1})                            the first frame, and only it
  *         | 0x02 JSON([record, ...])                           finished objects
  * record  = [key, size, etag, crc64, localSize, mtimeMs, path]
+ *         | [key, size, etag, crc64, localSize, mtimeMs, path, 0]  written without fsync
  * ```
  *
  * Frames are the checkpoint journal's (`journal_codec.ts`): a length guarded by its complement
@@ -98,6 +99,12 @@ export interface ManifestRecord {
   mtimeMs: number | null;
   /** The local file's path relative to the destination directory, `/`-separated (non-empty). */
   path: string;
+  /**
+   * `true` when the file was written without fsync (`--no-fsync`): a power cut may have left other
+   * bytes under the same size and time, so its content must be checked before it is trusted.
+   * @default false
+   */
+  unsynced?: boolean;
 }
 
 /** Options of {@linkcode Manifest.open}. */
@@ -165,12 +172,16 @@ function recordProblem(r: ManifestRecord): string | null {
     return "mtimeMs must be a finite number or null";
   }
   if (typeof r.path !== "string" || r.path === "") return "path must be a non-empty string";
+  if (r.unsynced !== undefined && typeof r.unsynced !== "boolean") {
+    return "unsynced must be a boolean when present";
+  }
   return null;
 }
 
 /** The record as stored on disk: a JSON array, fields in a fixed order. */
 function recordText(r: ManifestRecord): string {
-  return JSON.stringify([r.key, r.size, r.etag, r.crc64, r.localSize, r.mtimeMs, r.path]);
+  const fields = [r.key, r.size, r.etag, r.crc64, r.localSize, r.mtimeMs, r.path];
+  return JSON.stringify(r.unsynced ? [...fields, 0] : fields);
 }
 
 /** The bytes a record takes in a compacted file (its text and a comma). */
@@ -184,11 +195,12 @@ function diskBytes(r: ManifestRecord): number {
  */
 function memoryValue(r: ManifestRecord): string {
   const path = r.key.endsWith(r.path) ? r.path.length : r.path;
-  return JSON.stringify([r.size, r.etag, r.crc64, r.localSize, r.mtimeMs, path]);
+  const fields = [r.size, r.etag, r.crc64, r.localSize, r.mtimeMs, path];
+  return JSON.stringify(r.unsynced ? [...fields, 0] : fields);
 }
 
 function fromMemory(key: string, value: string): ManifestRecord {
-  const [size, etag, crc64, localSize, mtimeMs, path] = JSON.parse(value);
+  const [size, etag, crc64, localSize, mtimeMs, path, flag] = JSON.parse(value);
   return {
     key,
     size,
@@ -197,14 +209,18 @@ function fromMemory(key: string, value: string): ManifestRecord {
     localSize,
     mtimeMs,
     path: typeof path === "number" ? key.slice(key.length - path) : path,
+    ...(flag === 0 ? { unsynced: true } : {}),
   };
 }
 
 /** A decoded on-disk record, or null when it is not well formed. */
 function decodeRecord(value: unknown): ManifestRecord | null {
-  if (!Array.isArray(value) || value.length !== 7) return null;
+  if (!Array.isArray(value) || (value.length !== 7 && !(value.length === 8 && value[7] === 0))) {
+    return null;
+  }
   const [key, size, etag, crc64, localSize, mtimeMs, path] = value;
   const r = { key, size, etag, crc64, localSize, mtimeMs, path } as ManifestRecord;
+  if (value.length === 8) r.unsynced = true;
   return recordProblem(r) === null ? r : null;
 }
 

@@ -75,7 +75,7 @@ get: download <source> to <destination> (a file, or a directory to keep the key'
                             progress or the finished file. Never a wrong file: kept bytes are
                             read back against the journal and every result is checked against
                             the server's CRC-64, so the next run fetches what a power cut lost
-                            (get -r trusts its manifest: after a power cut, rerun with --force)
+                            (get -r reads back, by CRC-64, the files it recorded without fsync)
                             (default: every byte is on disk before it is journaled or reported)
   --connect-timeout SECONDS give up on a request whose response has not begun in time; it is
                             retried (decimals allowed; default: ${connectSeconds})

@@ -467,6 +467,16 @@ export class MemoryFileSystem implements FileSystem {
     this.#disk.durable.set(p, inode);
   }
 
+  /**
+   * Test setup: set the modification time of the file `path` (as `touch -d` does), e.g. to make
+   * changed bytes look unchanged by size and time. Not counted.
+   */
+  setMtime(path: string, mtimeMs: number): void {
+    const inode = this.#disk.live.get(normalize(path));
+    if (!(inode instanceof Inode)) throw new FileSystemError("FS_NOT_FOUND", "setMtime", path);
+    inode.mtime = mtimeMs;
+  }
+
   /** Test setup: create a directory and its parents, durable at once. Not counted. */
   mkdirDurable(path: string): void {
     for (const dir of ancestors(normalize(path), true)) {
