@@ -300,3 +300,47 @@ test("--no-fsync: after a power cut, a rerun trusts no file it cannot check, and
   for (const key of objects.keys()) assert.equal(manifest.get(key)?.unsynced, undefined, key);
   await manifest.close();
 });
+
+test("big objects: at most bigJobs of them at once, however many jobs", async () => {
+  const keys: Record<string, number> = {};
+  for (let i = 0; i < 6; i++) keys[`data/big${i}.bin`] = 300_000; // > partSize: the full path
+  for (let i = 0; i < 6; i++) keys[`data/small${i}.bin`] = 3_000;
+  const { emulator, objects } = await emulatorWith(keys, 10);
+  emulator.setFaults({ throttle: { bytesPerSecond: 3_000_000 } }); // every object in flight at once
+  const fs = new MemoryFileSystem({ seed: 10 });
+  // A big object's download holds its block writer from start to end: count them.
+  let open = 0;
+  let most = 0;
+  const counting = new Proxy(fs, {
+    get(target, name) {
+      if (name === "openBlockWriter") {
+        return async (path: string, options?: { maxWriteBytes?: number }) => {
+          const writer = await target.openBlockWriter(path, options);
+          if (writer === null) return null;
+          most = Math.max(most, ++open);
+          return {
+            write: (block: Uint8Array, length: number, offset: number) =>
+              writer.write(block, length, offset),
+            close: async () => {
+              open--;
+              await writer.close();
+            },
+          };
+        };
+      }
+      const value = Reflect.get(target, name, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const result = await run(emulator, counting, {
+    jobs: 12,
+    bigJobs: 2,
+    maxConnections: 48,
+    writeInWorker: true,
+  });
+  assert.equal(result.done, 12);
+  for (const [key, bytes] of objects) {
+    assert.ok(sameBytes(fs.readDurable(`${DIR}/${key.slice(5)}`), bytes), key);
+  }
+  assert.equal(most, 2, `${most} big objects at once`);
+});

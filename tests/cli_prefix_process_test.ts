@@ -160,7 +160,8 @@ test(
       s.emulator.setFaults({ throttle: { bytesPerSecond: 160 * KiB } });
       s.emulator.faultsFor = (info) =>
         info.key in BIG ? { throttle: { bytesPerSecond: 768 * KiB } } : undefined;
-      const cmd = args(s, "--concurrency", "2", "--json");
+      // 8 jobs: the pacing above assumes a few objects finish per second, not 60 at once.
+      const cmd = args(s, "--concurrency", "2", "--jobs", "8", "--json");
       /** Keys reported done by an earlier run. */
       const complete = new Set<string>();
       const logs: RequestLogEntry[][] = [];

@@ -107,8 +107,16 @@ export interface PrefixDownloadOptions extends CredentialLookupOptions {
   filters?: FilterRule[];
   /** Only the keys of this share (`--shard K/N`). */
   shard?: Shard;
-  /** Objects downloaded at once. @default 16 */
+  /**
+   * Objects downloaded at once. Small objects (at most one part) spend most of their time waiting
+   * for the disk (fsync), so many at once keep the connections busy. @default 64
+   */
   jobs?: number;
+  /**
+   * Big objects (more than one part, each with its parallel parts, buffers and writer thread)
+   * downloaded at once, at most (and at most `jobs`). @default 4
+   */
+  bigJobs?: number;
   /** Open connections at most, over all objects. @default 16 */
   maxConnections?: number;
   /** Compare files without a manifest record by CRC-64 with the server's, and keep equal ones. */
@@ -186,7 +194,7 @@ export interface PrefixDownloadResult {
 }
 
 /** The defaults (see the bench README for how they were chosen). */
-export const PREFIX_DEFAULTS = { jobs: 16, maxConnections: 16 } as const;
+export const PREFIX_DEFAULTS = { jobs: 64, maxConnections: 16, bigJobs: 4 } as const;
 
 /** Listed objects waiting for a worker at most (memory stays flat however many keys). */
 const QUEUE_LIMIT = 2000;
@@ -218,6 +226,9 @@ export async function downloadPrefix(
     throw new TypeError("directory must be a non-empty path");
   }
   const jobs = positive("jobs", options.jobs ?? PREFIX_DEFAULTS.jobs);
+  const bigSlots = new ConnectionSlots(
+    Math.min(jobs, positive("bigJobs", options.bigJobs ?? PREFIX_DEFAULTS.bigJobs)),
+  );
   const slots = new ConnectionSlots(
     positive("maxConnections", options.maxConnections ?? PREFIX_DEFAULTS.maxConnections),
   );
@@ -255,6 +266,7 @@ export async function downloadPrefix(
       filter,
       jobs,
       slots,
+      bigSlots,
       env,
       manifest,
       writer: new ManifestWriter(manifest),
@@ -302,6 +314,8 @@ interface RunContext {
   filter: (path: string) => boolean;
   jobs: number;
   slots: ConnectionSlots;
+  /** Big objects at once. */
+  bigSlots: ConnectionSlots;
   env: (name: string) => string | undefined;
   manifest: Manifest;
   writer: ManifestWriter;
@@ -484,7 +498,13 @@ class PrefixRun {
           };
         }
       }
-      const result = await download(this.#downloadOptions(object, destination));
+      const release = await this.#c.bigSlots.acquire(this.#c.signal);
+      let result;
+      try {
+        result = await download(this.#downloadOptions(object, destination));
+      } finally {
+        release();
+      }
       this.#bytesFetched += result.bytesFetched;
       // What was downloaded: the listed object, or what it became meanwhile (the next listing
       // shows that one, so the next run skips it).

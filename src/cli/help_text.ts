@@ -104,8 +104,9 @@ get -r, --recursive: every object under a key prefix into <directory> (created w
                             (default: included); * within a folder (a glob without "/" matches
                             the file name at any depth), ** across folders, ? one character;
                             only *.txt: --exclude '*' --include '*.txt'
-  --jobs N                  objects at once, 1-1024 (default: 16); all of them share one cap of
-                            16 open connections
+  --jobs N                  objects at once, 1-1024 (default: 64; small objects mostly wait
+                            for the disk); at most 4 of them big (above one part); all share
+                            one cap of 16 open connections
   --checksum                also keep files that have no manifest record (put there by another
                             tool) when their CRC-64 equals the server's
   --shard K/N               only the keys whose stable hash falls in share K of N (K = 0..N-1):
