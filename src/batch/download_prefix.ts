@@ -114,7 +114,8 @@ export interface PrefixDownloadOptions extends CredentialLookupOptions {
   jobs?: number;
   /**
    * Big objects (more than one part, each with its parallel parts, buffers and writer thread)
-   * downloaded at once, at most (and at most `jobs`). @default 4
+   * downloaded at once, at most (and at most `jobs`). Two of 8 parts take the 16 connections.
+   * @default 2
    */
   bigJobs?: number;
   /** Open connections at most, over all objects. @default 16 */
@@ -194,7 +195,7 @@ export interface PrefixDownloadResult {
 }
 
 /** The defaults (see the bench README for how they were chosen). */
-export const PREFIX_DEFAULTS = { jobs: 64, maxConnections: 16, bigJobs: 4 } as const;
+export const PREFIX_DEFAULTS = { jobs: 64, maxConnections: 16, bigJobs: 2 } as const;
 
 /** Listed objects waiting for a worker at most (memory stays flat however many keys). */
 const QUEUE_LIMIT = 2000;

@@ -105,7 +105,7 @@ get -r, --recursive: every object under a key prefix into <directory> (created w
                             the file name at any depth), ** across folders, ? one character;
                             only *.txt: --exclude '*' --include '*.txt'
   --jobs N                  objects at once, 1-1024 (default: 64; small objects mostly wait
-                            for the disk); at most 4 of them big (above one part); all share
+                            for the disk); at most 2 of them big (above one part); all share
                             one cap of 16 open connections
   --checksum                also keep files that have no manifest record (put there by another
                             tool) when their CRC-64 equals the server's
