@@ -344,3 +344,19 @@ test("big objects: at most bigJobs of them at once, however many jobs", async ()
   }
   assert.equal(most, 2, `${most} big objects at once`);
 });
+
+test("small objects: a continuation answered with the whole object (200) is taken from byte 0", async () => {
+  const { emulator, objects } = await emulatorWith({ "data/w.bin": 50_000 }, 11);
+  let gets = 0;
+  emulator.faultsFor = (info) => {
+    if (info.method !== "GET" || info.key !== "data/w.bin") return undefined;
+    return gets++ === 0 ? { dropAfterBytes: 20_000 } : { ignoreRange: true };
+  };
+  const fs = new MemoryFileSystem({ seed: 11 });
+  const result = await run(emulator, fs);
+  assert.equal(result.done, 1);
+  assert.ok(sameBytes(fs.readDurable(`${DIR}/w.bin`), objects.get("data/w.bin")!));
+  const requests = objectRequests(emulator, "GET");
+  assert.equal(requests.length, 2, "the whole answer was used, not asked again and again");
+  assert.equal(requests[1].status, 200);
+});

@@ -116,9 +116,10 @@ export async function fetchSmallObject(input: SmallObjectInput): Promise<SmallOb
           signal,
         });
         if (from > 0 && !response.ranged) {
-          throw new NetworkError(
-            `the server answered the GET of bytes ${from}- with the whole object`,
-          );
+          // The whole object again (a server or proxy that ignores Range): take it from byte 0.
+          written = 0;
+          staged = 0;
+          crc = 0n;
         }
         etag ??= response.etag;
         if (response.crc64 !== null) serverCrc = response.crc64;
@@ -153,6 +154,7 @@ export async function fetchSmallObject(input: SmallObjectInput): Promise<SmallOb
           throw new NetworkError(`the response ended early at byte ${written + staged} of ${size}`);
         }
       } catch (error) {
+        release(); // not held through the backoff
         await response?.body.cancel().catch(() => {});
         // What arrived intact is valid data at its offset: keep it, continue after it.
         await flush();
