@@ -382,11 +382,11 @@ test("main: verify of a missing local file exits 7 with error and hint, nothing 
   assert.equal(f.out(), "");
 });
 
-test("verifyFile: a server that never answers cannot hang it (connect timeout, then give up)", async () => {
+test("verifyFile: connectTimeoutMs bounds each attempt at a server that never answers", async () => {
   const s = await setup();
   s.emulator.faultsFor = () => ({ stallHeaders: true });
   const started = performance.now();
-  const guard = AbortSignal.timeout(5000); // without a connect timeout: aborted, not exhausted
+  const guard = AbortSignal.timeout(5000); // with the 30 s default instead: aborted, not exhausted
   await assert.rejects(
     verifyFile(s.options({ connectTimeoutMs: 50, maxAttempts: 2, signal: guard })),
     (e: Error & { code?: string }) => {
