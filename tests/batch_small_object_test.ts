@@ -360,3 +360,36 @@ test("small objects: a continuation answered with the whole object (200) is take
   assert.equal(requests.length, 2, "the whole answer was used, not asked again and again");
   assert.equal(requests[1].status, 200);
 });
+
+test("--no-fsync rerun: a recorded file that cannot be read back is downloaded again, the run goes on", async () => {
+  const { emulator, objects } = await emulatorWith({ "data/a.bin": 4000, "data/b.bin": 5000 }, 12);
+  let fs = new MemoryFileSystem({ seed: 12 });
+  fs.mkdirDurable(DIR);
+  await run(emulator, fs, { durability: "none" });
+  fs = fs.restart({ processOnly: true });
+  // Reading a.bin back fails once (an I/O error); its stat still looks right.
+  let failed = false;
+  const flaky = new Proxy(fs, {
+    get(target, name) {
+      if (name === "open") {
+        return (path: string, options?: { readOnly?: boolean }) => {
+          if (!failed && path.endsWith("/a.bin") && options?.readOnly) {
+            failed = true;
+            return Promise.reject(new Error("EIO"));
+          }
+          return target.open(path, options);
+        };
+      }
+      const value = Reflect.get(target, name, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  emulator.resetStats();
+  const again = await run(emulator, flaky);
+  assert.ok(failed, "the read-back was attempted");
+  assert.equal(again.failed, 0);
+  assert.equal(again.done + again.skipped, 2);
+  for (const [key, bytes] of objects) {
+    assert.ok(sameBytes(fs.readDurable(`${DIR}/${key.slice(5)}`), bytes), key);
+  }
+});

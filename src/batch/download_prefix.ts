@@ -475,7 +475,15 @@ class PrefixRun {
         reason: "directory marker: directory created",
       };
     }
-    const kept = await this.#alreadyComplete(object, destination);
+    let kept: ManifestRecord | null;
+    try {
+      kept = await this.#alreadyComplete(object, destination);
+    } catch {
+      // The file could not be checked (it vanished, a read failed): download it again; a real
+      // problem with the path shows up there, as this object's failure, not the run's.
+      if (this.#c.signal.aborted) return null;
+      kept = null;
+    }
     if (kept) return { ...base, status: "skipped", crc64: kept.crc64, reason: "already complete" };
     this.#inFlight.set(object.key, { bytesDone: 0, bytesTotal: object.size });
     try {
