@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { downloadPrefix, type ObjectOutcome } from "../src/batch/download_prefix.ts";
 import { DirectorySyncs } from "../src/batch/directory_syncs.ts";
 import { Manifest, MANIFEST_NAME } from "../src/batch/manifest.ts";
-import { SMALL_TEMP_SUFFIX } from "../src/batch/small_object.ts";
+import { SMALL_TEMP_SUFFIX, StagePool } from "../src/batch/small_object.ts";
 import { OssEmulator } from "../src/emulator/oss_emulator.ts";
 import type { FileSystem } from "../src/fs/file_system.ts";
 import { MemoryFileSystem, SimulatedCrash } from "../src/fs/memory_file_system.ts";
@@ -392,4 +392,32 @@ test("--no-fsync rerun: a recorded file that cannot be read back is downloaded a
   for (const [key, bytes] of objects) {
     assert.ok(sameBytes(fs.readDurable(`${DIR}/${key.slice(5)}`), bytes), key);
   }
+});
+
+test("small objects: staging buffers are reused across objects, one per request at a time", async () => {
+  const keys: Record<string, number> = {};
+  for (let i = 0; i < 30; i++) keys[`data/s${i}.bin`] = 3000 + i;
+  const { emulator, objects } = await emulatorWith(keys, 13);
+  const fs = new MemoryFileSystem({ seed: 13 });
+  let created = 0;
+  const original = StagePool.prototype.take;
+  StagePool.prototype.take = function (this: StagePool) {
+    const buffer = original.call(this);
+    if (buffer.byteOffset === 0 && !seen.has(buffer.buffer)) {
+      seen.add(buffer.buffer);
+      created++;
+    }
+    return buffer;
+  };
+  const seen = new WeakSet<ArrayBufferLike>();
+  try {
+    const result = await run(emulator, fs, { jobs: 8, maxConnections: 4 });
+    assert.equal(result.done, 30);
+  } finally {
+    StagePool.prototype.take = original;
+  }
+  for (const [key, bytes] of objects) {
+    assert.ok(sameBytes(fs.readDurable(`${DIR}/${key.slice(5)}`), bytes), key);
+  }
+  assert.ok(created <= 4, `${created} buffers for 30 objects over 4 connections`);
 });

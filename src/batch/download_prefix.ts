@@ -41,7 +41,7 @@ import { inShard, type Shard } from "./shard.ts";
 import { ManifestWriter } from "./manifest_writer.ts";
 import { BoundedQueue } from "./bounded_queue.ts";
 import { DirectorySyncs } from "./directory_syncs.ts";
-import { fetchSmallObject } from "./small_object.ts";
+import { fetchSmallObject, StagePool } from "./small_object.ts";
 
 /** What happened to one object. */
 export interface ObjectOutcome {
@@ -354,11 +354,14 @@ class PrefixRun {
   #inFlight = new Map<string, { bytesDone: number; bytesTotal: number }>();
   #lastReport = 0;
   #knownDirectories = new Set<string>();
+  /** At most one staging buffer per connection is in use; as many are kept. */
+  #stages: StagePool;
 
   constructor(options: PrefixDownloadOptions, context: RunContext) {
     this.#o = options;
     this.#c = context;
     this.#claims = new PathClaims({ caseInsensitive: options.caseInsensitive ?? false });
+    this.#stages = new StagePool(context.slots.size);
   }
 
   async run(): Promise<PrefixDownloadResult> {
@@ -604,6 +607,7 @@ class PrefixRun {
       etag: object.etag || null,
       slots: this.#c.slots,
       syncs: this.#c.syncs,
+      stages: this.#stages,
       maxAttempts: o.maxAttempts ?? DEFAULTS.maxAttempts,
       retryBaseDelayMs: o.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs,
       signal: this.#c.signal,

@@ -20,8 +20,42 @@ import type { DirectorySyncs } from "./directory_syncs.ts";
 /** The suffix of the temporary file of a small object (keys ending in `.ossdl-<word>` are refused). */
 export const SMALL_TEMP_SUFFIX = ".ossdl-small";
 
-/** Bytes written to the file at a time (and held per object at most). */
-const STAGE_BYTES = 1024 * 1024;
+/** Bytes written to the file at a time (and held per request at most). */
+export const STAGE_BYTES = 1024 * 1024;
+
+/**
+ * Staging buffers shared by the small objects of a run: one is taken for each request (while its
+ * connection slot is held) and given back after its last write, so a run of thousands of objects
+ * reuses a few megabytes instead of allocating (and leaving to the garbage collector) a buffer per
+ * object.
+ *
+ * @example
+ * ```ts
+ * import { StagePool } from "./small_object.ts";
+ * const pool = new StagePool();
+ * const buffer = pool.take();
+ * pool.give(buffer);
+ * ```
+ */
+export class StagePool {
+  #free: Uint8Array[] = [];
+  #keep: number;
+
+  /** @param keep buffers kept for reuse at most (more are left to the collector) */
+  constructor(keep = 64) {
+    this.#keep = keep;
+  }
+
+  /** A buffer of {@linkcode STAGE_BYTES}. */
+  take(): Uint8Array {
+    return this.#free.pop() ?? new Uint8Array(STAGE_BYTES);
+  }
+
+  /** Give a buffer back (its bytes are no longer needed). */
+  give(buffer: Uint8Array): void {
+    if (this.#free.length < this.#keep) this.#free.push(buffer);
+  }
+}
 
 /** What {@linkcode fetchSmallObject} needs. */
 export interface SmallObjectInput {
@@ -41,6 +75,8 @@ export interface SmallObjectInput {
   slots: ConnectionSlots;
   /** Shared directory syncs. */
   syncs: DirectorySyncs;
+  /** Staging buffers shared with the other objects. @default a buffer of its own */
+  stages?: StagePool;
   /** Attempts in total. */
   maxAttempts: number;
   /** Backoff base in ms. */
@@ -82,7 +118,8 @@ export async function fetchSmallObject(input: SmallObjectInput): Promise<SmallOb
   const { fs, destination, size, signal } = input;
   const temp = destination + SMALL_TEMP_SUFFIX;
   const hash = await crc64Of();
-  const stage = new Uint8Array(Math.min(size, STAGE_BYTES));
+  const stages = input.stages ?? new StagePool(0);
+  let stage: Uint8Array = new Uint8Array(0); // taken for each request
   let staged = 0;
   let written = 0; // bytes in the file
   let crc = 0n; // of the bytes in the file
@@ -105,6 +142,7 @@ export async function fetchSmallObject(input: SmallObjectInput): Promise<SmallOb
       const from = written + staged;
       const progressBefore = from;
       const release = await input.slots.acquire(signal);
+      stage = stages.take();
       let response: ReadResponse | null = null;
       try {
         response = await input.source.read({
@@ -153,6 +191,7 @@ export async function fetchSmallObject(input: SmallObjectInput): Promise<SmallOb
         if (written + staged < size) {
           throw new NetworkError(`the response ended early at byte ${written + staged} of ${size}`);
         }
+        await flush();
       } catch (error) {
         release(); // not held through the backoff
         await response?.body.cancel().catch(() => {});
@@ -171,10 +210,12 @@ export async function fetchSmallObject(input: SmallObjectInput): Promise<SmallOb
           input.onRetry,
         );
       } finally {
+        // Everything received is in the file by now (or the fetch failed for good).
+        staged = 0;
+        stages.give(stage);
         release();
       }
     }
-    await flush();
     if (serverCrc !== null && serverCrc !== crc) throw new IntegrityError(serverCrc, crc);
     await file.datasync();
     const open = file;
