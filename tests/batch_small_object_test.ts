@@ -400,16 +400,16 @@ test("small objects: staging buffers are reused across objects, one per request 
   const { emulator, objects } = await emulatorWith(keys, 13);
   const fs = new MemoryFileSystem({ seed: 13 });
   let created = 0;
+  const seen = new WeakSet<object>();
   const original = StagePool.prototype.take;
   StagePool.prototype.take = function (this: StagePool) {
-    const buffer = original.call(this);
-    if (buffer.byteOffset === 0 && !seen.has(buffer.buffer)) {
-      seen.add(buffer.buffer);
+    const buffers = original.call(this);
+    if (!seen.has(buffers.stage)) {
+      seen.add(buffers.stage);
       created++;
     }
-    return buffer;
+    return buffers;
   };
-  const seen = new WeakSet<ArrayBufferLike>();
   try {
     const result = await run(emulator, fs, { jobs: 8, maxConnections: 4 });
     assert.equal(result.done, 30);

@@ -15,6 +15,8 @@ import { crc64Of } from "../crc64/crc64.ts";
 import type { ConnectionSlots } from "../download/connection_slots.ts";
 import type { ObjectSource, ReadResponse } from "../oss/object_source.ts";
 import { waitToRetry } from "../oss/retry.ts";
+import { settlesOnAbort } from "../oss/network_failure.ts";
+import { BodyReader, LandingBuffer } from "../download/body_reader.ts";
 import type { DirectorySyncs } from "./directory_syncs.ts";
 
 /** The suffix of the temporary file of a small object (keys ending in `.ossdl-<word>` are refused). */
@@ -22,6 +24,16 @@ export const SMALL_TEMP_SUFFIX = ".ossdl-small";
 
 /** Bytes written to the file at a time (and held per request at most). */
 export const STAGE_BYTES = 1024 * 1024;
+/** Bytes per BYOB read at most. */
+const LANDING_BYTES = 256 * 1024;
+
+/** The buffers one request uses: what it writes from, and where its body's reads land. */
+export interface StageBuffers {
+  /** Filled from the body, written to the file when full or at the end. */
+  stage: Uint8Array;
+  /** Where BYOB reads land before they are copied into the stage. */
+  landing: LandingBuffer;
+}
 
 /**
  * Staging buffers shared by the small objects of a run: one is taken for each request (while its
@@ -33,12 +45,12 @@ export const STAGE_BYTES = 1024 * 1024;
  * ```ts
  * import { StagePool } from "./small_object.ts";
  * const pool = new StagePool();
- * const buffer = pool.take();
- * pool.give(buffer);
+ * const buffers = pool.take();
+ * pool.give(buffers);
  * ```
  */
 export class StagePool {
-  #free: Uint8Array[] = [];
+  #free: StageBuffers[] = [];
   #keep: number;
 
   /** @param keep buffers kept for reuse at most (more are left to the collector) */
@@ -46,14 +58,15 @@ export class StagePool {
     this.#keep = keep;
   }
 
-  /** A buffer of {@linkcode STAGE_BYTES}. */
-  take(): Uint8Array {
-    return this.#free.pop() ?? new Uint8Array(STAGE_BYTES);
+  /** A stage of {@linkcode STAGE_BYTES} and a landing buffer for the body's reads. */
+  take(): StageBuffers {
+    return this.#free.pop() ??
+      { stage: new Uint8Array(STAGE_BYTES), landing: new LandingBuffer(LANDING_BYTES) };
   }
 
-  /** Give a buffer back (its bytes are no longer needed). */
-  give(buffer: Uint8Array): void {
-    if (this.#free.length < this.#keep) this.#free.push(buffer);
+  /** Give buffers back (their bytes are no longer needed). */
+  give(buffers: StageBuffers): void {
+    if (this.#free.length < this.#keep) this.#free.push(buffers);
   }
 }
 
@@ -120,6 +133,7 @@ export async function fetchSmallObject(input: SmallObjectInput): Promise<SmallOb
   const hash = await crc64Of();
   const stages = input.stages ?? new StagePool(0);
   let stage: Uint8Array = new Uint8Array(0); // taken for each request
+  let landing = new LandingBuffer(0);
   let staged = 0;
   let written = 0; // bytes in the file
   let crc = 0n; // of the bytes in the file
@@ -142,7 +156,7 @@ export async function fetchSmallObject(input: SmallObjectInput): Promise<SmallOb
       const from = written + staged;
       const progressBefore = from;
       const release = await input.slots.acquire(signal);
-      stage = stages.take();
+      ({ stage, landing } = stages.take());
       let response: ReadResponse | null = null;
       try {
         response = await input.source.read({
@@ -161,32 +175,24 @@ export async function fetchSmallObject(input: SmallObjectInput): Promise<SmallOb
         }
         etag ??= response.etag;
         if (response.crc64 !== null) serverCrc = response.crc64;
-        const reader = response.body.getReader();
+        // BYOB reads into a reused landing buffer where the body allows them (no chunk
+        // allocated per read); bodies of the OSS layer settle on abort by themselves.
+        const guard = settlesOnAbort(response.body) ? undefined : signal;
+        const body = BodyReader.open(response.body, landing, guard);
         response = null;
         try {
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) break;
-            let chunk = value;
-            const room = size - written - staged;
-            if (chunk.length > room) {
-              throw new NetworkError(`the response is longer than the object (${size} bytes)`);
-            }
-            bytesFetched += chunk.length;
-            input.onReceived?.(chunk.length);
-            while (chunk.length > 0) {
-              const take = Math.min(chunk.length, stage.length - staged);
-              stage.set(chunk.subarray(0, take), staged);
-              staged += take;
-              chunk = chunk.subarray(take);
-              if (staged === stage.length) await flush();
-            }
+          while (written + staged < size) {
+            const room = Math.min(stage.length - staged, size - written - staged);
+            const n = await body.readInto(stage, staged, room);
+            if (n === null) break;
+            bytesFetched += n;
+            input.onReceived?.(n);
+            staged += n;
+            if (staged === stage.length) await flush();
           }
-        } catch (error) {
-          await reader.cancel().catch(() => {});
-          throw error;
         } finally {
-          reader.releaseLock();
+          // The answer's length was checked against the size: nothing more is wanted from it.
+          await body.cancel();
         }
         if (written + staged < size) {
           throw new NetworkError(`the response ended early at byte ${written + staged} of ${size}`);
@@ -212,7 +218,7 @@ export async function fetchSmallObject(input: SmallObjectInput): Promise<SmallOb
       } finally {
         // Everything received is in the file by now (or the fetch failed for good).
         staged = 0;
-        stages.give(stage);
+        stages.give({ stage, landing });
         release();
       }
     }
