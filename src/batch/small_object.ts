@@ -190,8 +190,11 @@ export async function fetchSmallObject(input: SmallObjectInput): Promise<SmallOb
             staged += n;
             if (staged === stage.length) await flush();
           }
+          // Read to the end (the connection then goes back to the pool), and refuse more bytes.
+          if (written + staged === size && (await body.readInto(stage, staged, 1)) !== null) {
+            throw new NetworkError(`the response is longer than the object (${size} bytes)`);
+          }
         } finally {
-          // The answer's length was checked against the size: nothing more is wanted from it.
           await body.cancel();
         }
         if (written + staged < size) {
