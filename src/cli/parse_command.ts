@@ -15,14 +15,8 @@ import { PIPE_OPTIONS, type PipeOptions, pipeOptions } from "./parse_pipe_option
 /** How the download command reports. */
 export type OutputMode = "normal" | "quiet" | "json";
 
-/** `get`: download an object (to stdout when the destination is `-`). */
-export interface GetCommand extends PipeOptions {
-  /** The subcommand. */
-  kind: "get";
-  /** `oss://bucket/key` or an http(s) URL. */
-  source: string;
-  /** File or directory to write. */
-  destination: string;
+/** How to reach the object and who signs: the options `get` and `verify` share. */
+export interface ConnectionFields {
   /** `--endpoint`. */
   endpoint?: string;
   /** `--region`. */
@@ -41,6 +35,16 @@ export interface GetCommand extends PipeOptions {
   configFile?: string;
   /** `--ecs-role` (`true`: the instance's role) or `--ecs-role=NAME`. */
   ecsRole?: string | true;
+}
+
+/** `get`: download an object (to stdout when the destination is `-`). */
+export interface GetCommand extends ConnectionFields, PipeOptions {
+  /** The subcommand. */
+  kind: "get";
+  /** `oss://bucket/key` or an http(s) URL. */
+  source: string;
+  /** File or directory to write. */
+  destination: string;
   /** `--range`, as `[start, end)`. */
   range?: ByteRange;
   /** `--part-size` in bytes. */
@@ -76,31 +80,13 @@ export interface GetCommand extends PipeOptions {
 }
 
 /** `verify <source> <file>`: check a local file against the object's CRC-64. */
-export interface VerifyCommand {
+export interface VerifyCommand extends ConnectionFields {
   /** The subcommand. */
   kind: "verify";
   /** `oss://bucket/key` or an http(s) URL. */
   source: string;
   /** The local file. */
   file: string;
-  /** `--endpoint`. */
-  endpoint?: string;
-  /** `--region`. */
-  region?: string;
-  /** `--signature-version`. */
-  signatureVersion: "v1" | "v4";
-  /** `--path-style`. */
-  pathStyle?: boolean;
-  /** `--version-id`. */
-  versionId?: string;
-  /** `--access-key-id`, `--access-key-secret` and `--security-token`. */
-  credentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
-  /** `--profile`: the profile to take from the config files. */
-  profile?: string;
-  /** `--config-file`: ossutil's config file. */
-  configFile?: string;
-  /** `--ecs-role` (`true`: the instance's role) or `--ecs-role=NAME`. */
-  ecsRole?: string | true;
   /** `--connect-timeout`, in ms. */
   connectTimeoutMs?: number;
   /** `--quiet`, `--json` or neither. */
