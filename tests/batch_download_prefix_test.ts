@@ -6,13 +6,12 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { downloadPrefix, type ObjectOutcome } from "../src/batch/download_prefix.ts";
-import { OssEmulator } from "../src/emulator/oss_emulator.ts";
+import type { downloadPrefix, ObjectOutcome } from "../src/batch/download_prefix.ts";
+import type { OssEmulator } from "../src/emulator/oss_emulator.ts";
 import { AbortedError } from "../src/errors.ts";
 import { MemoryFileSystem } from "../src/fs/memory_file_system.ts";
 import { sameBytes, testBytes } from "./_engine_fixture.ts";
-
-const DIR = "/out";
+import { DIR, emulatorWith, runPrefix } from "./_batch_fixture.ts";
 
 interface Batch {
   emulator: OssEmulator;
@@ -24,18 +23,9 @@ interface Batch {
 }
 
 async function batch(keys: Record<string, number>, seed = 1): Promise<Batch> {
-  const emulator = new OssEmulator();
-  const objects = new Map<string, Uint8Array>();
-  let i = 0;
-  for (const [key, size] of Object.entries(keys)) {
-    const bytes = testBytes(size, seed * 1000 + i++);
-    objects.set(key, bytes);
-    await emulator.put("bucket", key, bytes);
-  }
+  const { emulator, objects } = await emulatorWith(keys, seed);
   await emulator.put("bucket", "elsewhere/not-me.bin", testBytes(10, 99));
   const fs = new MemoryFileSystem({ seed });
-  const fetcher = (input: RequestInfo | URL, init?: RequestInit) =>
-    emulator.handle(new Request(input, init));
   const events: ObjectOutcome[] = [];
   return {
     emulator,
@@ -46,18 +36,9 @@ async function batch(keys: Record<string, number>, seed = 1): Promise<Batch> {
       emulator.stats.log.filter((e) => e.method === "GET" && e.key !== "").map((e) => e.key),
     run: (extra = {}) => {
       events.length = 0;
-      return downloadPrefix({
-        source: "oss://bucket/data/",
-        directory: DIR,
-        endpoint: "http://127.0.0.1:9",
-        fs,
-        fetch: fetcher as typeof fetch,
-        env: () => undefined,
-        partSize: 64 * 1024,
-        chunkSize: 16 * 1024,
-        retryBaseDelayMs: 1,
+      return runPrefix(emulator, fs, {
         maxAttempts: 2,
-        jobs: 4,
+        caseInsensitive: undefined, // found out by the probe file, as by default
         onObject: (o) => events.push(o),
         ...extra,
       });

@@ -8,60 +8,17 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { downloadPrefix, type ObjectOutcome } from "../src/batch/download_prefix.ts";
+import type { ObjectOutcome } from "../src/batch/download_prefix.ts";
 import { DirectorySyncs } from "../src/batch/directory_syncs.ts";
 import { Manifest, MANIFEST_NAME } from "../src/batch/manifest.ts";
 import { SMALL_TEMP_SUFFIX, StagePool } from "../src/batch/small_object.ts";
-import { OssEmulator } from "../src/emulator/oss_emulator.ts";
 import type { FileSystem } from "../src/fs/file_system.ts";
+import type { OssEmulator } from "../src/emulator/oss_emulator.ts";
 import { MemoryFileSystem, SimulatedCrash } from "../src/fs/memory_file_system.ts";
 import { sameBytes, testBytes } from "./_engine_fixture.ts";
+import { DIR, emulatorWith, runPrefix, withOverrides } from "./_batch_fixture.ts";
 
-const DIR = "/out";
-
-async function emulatorWith(
-  keys: Record<string, number>,
-  seed: number,
-  crc64 = true,
-): Promise<{ emulator: OssEmulator; objects: Map<string, Uint8Array> }> {
-  const emulator = new OssEmulator();
-  const objects = new Map<string, Uint8Array>();
-  let i = 0;
-  for (const [key, size] of Object.entries(keys)) {
-    const bytes = testBytes(size, seed * 1000 + i++);
-    objects.set(key, bytes);
-    await emulator.put("bucket", key, bytes, { crc64 });
-  }
-  return { emulator, objects };
-}
-
-function run(
-  emulator: OssEmulator,
-  fs: FileSystem,
-  extra: Partial<Parameters<typeof downloadPrefix>[0]> = {},
-  beforeRequest?: (request: Request) => Promise<void> | void,
-): ReturnType<typeof downloadPrefix> {
-  const fetcher = async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = new Request(input, init);
-    await beforeRequest?.(request);
-    return emulator.handle(request);
-  };
-  return downloadPrefix({
-    source: "oss://bucket/data/",
-    directory: DIR,
-    endpoint: "http://127.0.0.1:9",
-    fs,
-    fetch: fetcher as typeof fetch,
-    env: () => undefined,
-    partSize: 64 * 1024,
-    chunkSize: 16 * 1024,
-    retryBaseDelayMs: 1,
-    maxAttempts: 3,
-    jobs: 4,
-    caseInsensitive: false,
-    ...extra,
-  });
-}
+const run = runPrefix;
 
 const objectRequests = (emulator: OssEmulator, method: string) =>
   emulator.stats.log.filter((e) => e.method === method && e.key !== "");
@@ -176,16 +133,10 @@ test("small objects: renames into one directory share its syncs", async () => {
   const { emulator } = await emulatorWith(keys, 6);
   const fs = new MemoryFileSystem({ seed: 6 });
   let syncs = 0;
-  const counting = new Proxy(fs, {
-    get(target, name) {
-      const value = Reflect.get(target, name, target);
-      if (name === "syncDir") {
-        return (path: string) => {
-          if (path === DIR) syncs++;
-          return target.syncDir(path);
-        };
-      }
-      return typeof value === "function" ? value.bind(target) : value;
+  const counting = withOverrides(fs, {
+    syncDir: (path: string) => {
+      if (path === DIR) syncs++;
+      return fs.syncDir(path);
     },
   });
   const result = await run(emulator, counting, { jobs: 8 });
@@ -311,25 +262,19 @@ test("big objects: at most bigJobs of them at once, however many jobs", async ()
   // A big object's download holds its block writer from start to end: count them.
   let open = 0;
   let most = 0;
-  const counting = new Proxy(fs, {
-    get(target, name) {
-      if (name === "openBlockWriter") {
-        return async (path: string, options?: { maxWriteBytes?: number }) => {
-          const writer = await target.openBlockWriter(path, options);
-          if (writer === null) return null;
-          most = Math.max(most, ++open);
-          return {
-            write: (block: Uint8Array, length: number, offset: number) =>
-              writer.write(block, length, offset),
-            close: async () => {
-              open--;
-              await writer.close();
-            },
-          };
-        };
-      }
-      const value = Reflect.get(target, name, target);
-      return typeof value === "function" ? value.bind(target) : value;
+  const counting = withOverrides(fs, {
+    openBlockWriter: async (path: string, options?: { maxWriteBytes?: number }) => {
+      const writer = await fs.openBlockWriter(path, options);
+      if (writer === null) return null;
+      most = Math.max(most, ++open);
+      return {
+        write: (block: Uint8Array, length: number, offset: number) =>
+          writer.write(block, length, offset),
+        close: async () => {
+          open--;
+          await writer.close();
+        },
+      };
     },
   });
   const result = await run(emulator, counting, {
@@ -369,19 +314,14 @@ test("--no-fsync rerun: a recorded file that cannot be read back is downloaded a
   fs = fs.restart({ processOnly: true });
   // Reading a.bin back fails once (an I/O error); its stat still looks right.
   let failed = false;
-  const flaky = new Proxy(fs, {
-    get(target, name) {
-      if (name === "open") {
-        return (path: string, options?: { readOnly?: boolean }) => {
-          if (!failed && path.endsWith("/a.bin") && options?.readOnly) {
-            failed = true;
-            return Promise.reject(new Error("EIO"));
-          }
-          return target.open(path, options);
-        };
+  const disk = fs;
+  const flaky = withOverrides(disk, {
+    open: (path: string, options?: { readOnly?: boolean }) => {
+      if (!failed && path.endsWith("/a.bin") && options?.readOnly) {
+        failed = true;
+        return Promise.reject(new Error("EIO"));
       }
-      const value = Reflect.get(target, name, target);
-      return typeof value === "function" ? value.bind(target) : value;
+      return disk.open(path, options);
     },
   });
   emulator.resetStats();
