@@ -5,7 +5,9 @@
  *
  * @module
  */
+import { open } from "node:fs/promises";
 import process from "node:process";
+import type { Crc64Hasher } from "../src/crc64/crc64.ts";
 
 /**
  * Fill `target` with pseudo-random bytes from a xorshift128 state, advancing the state.
@@ -67,3 +69,42 @@ export function runtimeName(): string {
 
 /** Command-line arguments after the script. */
 export const ARGS: readonly string[] = process.argv.slice(2);
+
+/**
+ * Write `bytes` pseudo-random bytes from `state` to a new file at `path`, `block` at a time, and
+ * feed them to `hasher` (which is not reset).
+ *
+ * @example
+ * ```ts ignore
+ * import { createCrc64 } from "../src/crc64/crc64.ts";
+ * import { seedState, writeSeededFile } from "./_util.ts";
+ * const hasher = await createCrc64();
+ * await writeSeededFile("/tmp/x.bin", 1024, seedState(1), hasher, new Uint8Array(4096));
+ * console.log(hasher.digest());
+ * ```
+ */
+export async function writeSeededFile(
+  path: string,
+  bytes: number,
+  state: Uint32Array,
+  hasher: Crc64Hasher,
+  block: Uint8Array,
+): Promise<void> {
+  const file = await open(path, "w");
+  try {
+    for (let done = 0; done < bytes;) {
+      const n = Math.min(block.length, bytes - done);
+      const view = block.subarray(0, n);
+      fillRandom(view, state);
+      hasher.update(view);
+      let off = 0;
+      while (off < n) {
+        const { bytesWritten } = await file.write(view, off, n - off, done + off);
+        off += bytesWritten;
+      }
+      done += n;
+    }
+  } finally {
+    await file.close();
+  }
+}

@@ -6,10 +6,9 @@
  *
  * @module
  */
-import { open } from "node:fs/promises";
 import { createCrc64 } from "../src/crc64/crc64.ts";
 import { parseArgs } from "node:util";
-import { ARGS, fillRandom, seedState } from "./_util.ts";
+import { ARGS, seedState, writeSeededFile } from "./_util.ts";
 
 const { positionals: positional, values: flags } = parseArgs({
   args: [...ARGS],
@@ -25,21 +24,5 @@ const bytes = Math.round(Number(sizeText) * 1024 * 1024);
 const state = seedState(Number(flags.seed ?? 20240601));
 const block = new Uint8Array(4 << 20);
 const hasher = await createCrc64();
-const file = await open(path, "w");
-try {
-  for (let done = 0; done < bytes;) {
-    const n = Math.min(block.length, bytes - done);
-    const view = block.subarray(0, n);
-    fillRandom(view, state);
-    hasher.update(view);
-    let off = 0;
-    while (off < n) {
-      const { bytesWritten } = await file.write(view, off, n - off, done + off);
-      off += bytesWritten;
-    }
-    done += n;
-  }
-} finally {
-  await file.close();
-}
+await writeSeededFile(path, bytes, state, hasher, block);
 console.log(JSON.stringify({ path, bytes, crc64: hasher.digest().toString() }));

@@ -12,11 +12,11 @@
  *
  * @module
  */
-import { mkdir, open } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { createCrc64 } from "../src/crc64/crc64.ts";
 import { parseSize } from "../src/cli/parse_size.ts";
-import { ARGS, fillRandom, seedState } from "./_util.ts";
+import { ARGS, seedState, writeSeededFile } from "./_util.ts";
 
 const { positionals, values: flags } = parseArgs({
   args: [...ARGS],
@@ -58,23 +58,7 @@ for (let g = 0; g < groups.length; g++) {
     await mkdir(`${dir}/g${g}${sub}`, { recursive: true });
     const state = seedState(seed + index);
     hasher.reset();
-    const file = await open(`${dir}/${rel}`, "w");
-    try {
-      for (let done = 0; done < size;) {
-        const n = Math.min(block.length, size - done);
-        const view = block.subarray(0, n);
-        fillRandom(view, state);
-        hasher.update(view);
-        let off = 0;
-        while (off < n) {
-          const { bytesWritten } = await file.write(view, off, n - off, done + off);
-          off += bytesWritten;
-        }
-        done += n;
-      }
-    } finally {
-      await file.close();
-    }
+    await writeSeededFile(`${dir}/${rel}`, size, state, hasher, block);
     lines.push(`${rel}\t${size}\t${hasher.digest().toString()}`);
   }
 }
