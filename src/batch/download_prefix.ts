@@ -247,6 +247,9 @@ export async function downloadPrefix(
     ...endpointAndRegion(options, found),
     credentials: found.refresher,
     onCredentials: undefined,
+    // One limit for every request of the run (listing, small and big objects), applied once here.
+    fetch: limitedFetch(options.fetch, options.rateLimiter) as typeof fetch | undefined,
+    rateLimiter: undefined,
   };
   await ensureDirectory(fs, root);
   const manifestPath = `${root}/${MANIFEST_NAME}`;
@@ -593,7 +596,7 @@ class PrefixRun {
       credentials: o.credentials as CredentialsRefresher | null,
       env: this.#c.env,
       pathStyle: o.pathStyle,
-      fetch: limitedFetch(o.fetch, o.rateLimiter),
+      fetch: o.fetch,
       trafficLimit: o.trafficLimit,
       connectTimeoutMs: o.connectTimeoutMs,
       idleTimeoutMs: o.idleTimeoutMs,
@@ -639,8 +642,7 @@ class PrefixRun {
       credentials: o.credentials,
       pathStyle: o.pathStyle,
       env: this.#c.env,
-      fetch: o.fetch,
-      rateLimiter: o.rateLimiter,
+      fetch: o.fetch, // limited already (see downloadPrefix)
       trafficLimit: o.trafficLimit,
       fs: this.#c.fs,
       partSize: o.partSize,
