@@ -112,7 +112,7 @@ export async function createFresh(
   length: number,
   header: JournalHeader | null,
 ): Promise<StartingPoint> {
-  await fs.mkdir(paths.directory);
+  // The directory exists: download() made it (durably) before taking the lock in it.
   await Journal.remove(fs, paths.journal);
   const file = await fs.open(paths.partial, { create: true, truncate: true });
   try {
