@@ -146,6 +146,39 @@ test("--debug names the proxy without its credentials; the proxy gets them", {
   }
 });
 
+test("verify goes through the same proxy rules as get, and --debug names them", {
+  timeout: 30000,
+}, async () => {
+  const s = await setup();
+  try {
+    const dest = join(s.dir, "v.bin");
+    const args = ["oss://bkt/obj.bin", "--endpoint", s.url, "--region", "cn-hangzhou"];
+    const got = await runCli([args[0], dest, ...args.slice(1)], { ...ENV, ...CLEAR });
+    assert.equal(got.code, 0, got.stderr);
+    const proxied = await runCli(["verify", ...args, dest, "--debug"], {
+      ...ENV,
+      ...CLEAR,
+      HTTP_PROXY: s.proxy.url,
+    });
+    assert.equal(proxied.code, 0, proxied.stderr);
+    assert.ok(s.proxy.log.forwarded.length >= 1, JSON.stringify(s.proxy.log));
+    assert.match(proxied.stderr, /debug: http:\/\/127\.0\.0\.1:\d+: proxy http:\/\/127\.0\.0\.1/);
+    // NO_PROXY=* (which Deno's own reading ignores) exempts every host for verify too.
+    const before = s.proxy.log.forwarded.length;
+    const direct = await runCli(["verify", ...args, dest, "--debug"], {
+      ...ENV,
+      ...CLEAR,
+      HTTP_PROXY: s.proxy.url,
+      NO_PROXY: "*",
+    });
+    assert.equal(direct.code, 0, direct.stderr);
+    assert.equal(s.proxy.log.forwarded.length, before, JSON.stringify(s.proxy.log));
+    assert.match(direct.stderr, /debug: http:\/\/127\.0\.0\.1:\d+: no proxy/);
+  } finally {
+    await s.close();
+  }
+});
+
 test("an https source goes through the proxy's CONNECT (library, proxyFetch)", async () => {
   const proxy = await startForwardProxy();
   const dir = mkdtempSync(join(tmpdir(), "ossdl-proxy-"));

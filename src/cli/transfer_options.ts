@@ -21,6 +21,30 @@ export interface TransferOptions {
 }
 
 /**
+ * The fetch of a command that talks to OSS (`get`, `verify`): it honours the proxy variables with
+ * the project's one set of rules, and with `debug` prints each origin's choice (proxy credentials
+ * hidden). `undefined` when the process offers no such fetch (the library's callers, tests).
+ *
+ * @example
+ * ```ts ignore
+ * import { proxiedFetch } from "./transfer_options.ts";
+ * const fetchFn = proxiedFetch(io, true); // "debug: https://b.oss...: proxy http://p:3128 (from HTTPS_PROXY)"
+ * ```
+ */
+export function proxiedFetch(io: CliIo, debug: boolean): typeof fetch | undefined {
+  const fetchFn = io.proxyFetch?.((origin, choice) => {
+    if (!debug) return;
+    io.writeErr(
+      choice.proxy === null
+        ? `debug: ${origin}: no proxy (${choice.reason})\n`
+        : `debug: ${origin}: proxy ${redactProxyUrl(choice.proxy)} (from ${choice.reason})\n`,
+    );
+  });
+  // The engine calls it with a Request only.
+  return fetchFn as typeof fetch | undefined;
+}
+
+/**
  * The transfer options of `command`.
  *
  * @example
@@ -30,17 +54,8 @@ export interface TransferOptions {
  * ```
  */
 export function transferOptions(command: GetCommand, io: CliIo): TransferOptions {
-  const fetchFn = io.proxyFetch?.((origin, choice) => {
-    if (!command.debug) return;
-    io.writeErr(
-      choice.proxy === null
-        ? `debug: ${origin}: no proxy (${choice.reason})\n`
-        : `debug: ${origin}: proxy ${redactProxyUrl(choice.proxy)} (from ${choice.reason})\n`,
-    );
-  });
   return {
-    // The engine calls it with a Request only.
-    fetch: fetchFn as typeof fetch | undefined,
+    fetch: proxiedFetch(io, command.debug),
     rateLimiter: command.limitRate === undefined ? undefined : new RateLimiter(command.limitRate),
     trafficLimit: command.trafficLimit,
   };

@@ -15,6 +15,7 @@ import type { VerifyCommand } from "./parse_command.ts";
 import { Reporter } from "./reporter.ts";
 import { debugText, SECRET_ENV } from "./run_download.ts";
 import { credentialFlags } from "./credential_flags.ts";
+import { proxiedFetch } from "./transfer_options.ts";
 
 /** What tests (or an embedding program) may replace. */
 export interface VerifyDependencies {
@@ -120,7 +121,7 @@ export async function runVerify(
       connectTimeoutMs: command.connectTimeoutMs,
       ...flags.options,
       env: (name) => io.env(name),
-      fetch: dependencies.fetch,
+      fetch: dependencies.fetch ?? proxiedFetch(io, command.debug),
       fs: dependencies.fs,
       onNotice: (n) => reporter.notice(n),
     });
