@@ -67,7 +67,8 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
   [EXIT.OBJECT_CHANGED, "the object changed on the server during the download"],
   [
     EXIT.INTEGRITY,
-    "CRC-64 mismatch: the data was corrupted, nothing was kept (verify: the file differs)",
+    "CRC-64 mismatch: the data was corrupted, nothing was kept (verify: the file differs;" +
+    " get SOURCE -: the bytes already written to stdout were wrong)",
   ],
   [EXIT.FILE_SYSTEM, "file-system error (disk full, permission denied, a missing file)"],
   [EXIT.NETWORK, "network error, or retries exhausted"],
