@@ -25,9 +25,11 @@ step "deno publish --dry-run" $DENO publish --dry-run --allow-dirty
 mkdir -p .tmp
 # The single binary: build it with Bun and run a real download with it (the demo serves an object
 # from the emulator on 127.0.0.1 and downloads, verifies and reads it back), and check that the
-# binary found its block-writer worker (an extra entry point of the build).
+# binary found its block-writer worker (an extra entry point of the build, as is the CRC-64 worker
+# of stdout mode).
 build_and_run_binary() {
-  $BUN build --compile cli.ts src/fs/block_writer_worker.ts --outfile .tmp/ossdl-bun >/dev/null &&
+  $BUN build --compile cli.ts src/fs/block_writer_worker.ts src/stream/crc_worker.ts \
+    --outfile .tmp/ossdl-bun >/dev/null &&
     .tmp/ossdl-bun demo --size 80MiB --json >.tmp/binary-demo.json &&
     grep -q '"writesOffThread":true' .tmp/binary-demo.json &&
     tail -1 .tmp/binary-demo.json && rm -f .tmp/ossdl-bun
