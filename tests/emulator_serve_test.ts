@@ -185,3 +185,40 @@ test("serve: serveDirectory with a region rejects V4 URLs signed for another reg
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test("serve: a client gone before the response is ready gets its body cancelled (no open file left)", async () => {
+  const { connect } = await import("node:net");
+  let cancelled = 0;
+  let gone!: () => void;
+  const clientGone = new Promise<void>((resolve) => (gone = resolve));
+  // The response is ready only after the client has closed its socket (a handler still hashing
+  // files, say); the body then must be cancelled, so that a file it holds open is closed.
+  const server = await serveEmulator(async () => {
+    await clientGone;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return new Response(
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          controller.enqueue(new Uint8Array(256 * 1024));
+        },
+        cancel() {
+          cancelled++;
+        },
+      }, { highWaterMark: 0 }),
+    );
+  }, { port: 0 });
+  try {
+    const socket = connect(server.port, "127.0.0.1");
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    socket.write("GET /bucket/key HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    gone();
+    for (let i = 0; i < 100 && cancelled === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(cancelled, 1);
+  } finally {
+    await server.close();
+  }
+});

@@ -280,3 +280,28 @@ test("write: a read-only store answers PutObject and DeleteObject with 501", asy
     assert.deepEqual(await readdir(join(root, "bucket")), []);
   });
 });
+
+// Counts this process's descriptors in /proc/self/fd (Linux, where the tests run).
+test("directory store: a body cancelled while its file is still opening closes the file", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "ossdl-cancel-open-"));
+  try {
+    await writeFile(join(dir, "f.bin"), new Uint8Array(1 << 20));
+    const { NodeDirectoryReader } = await import("../src/emulator/directory_store_node.ts");
+    const reader = new NodeDirectoryReader();
+    const openFds = async () => (await readdir("/proc/self/fd")).length;
+    const before = await openFds();
+    for (let i = 0; i < 20; i++) {
+      const body = reader.readRange(join(dir, "f.bin"), 0, 1 << 20).getReader();
+      const first = body.read(); // starts opening the file
+      await body.cancel(); // the client went away before the open finished
+      await first.catch(() => {});
+    }
+    // Let the opens that were in flight finish and their files be closed.
+    for (let i = 0; i < 50 && (await openFds()) > before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(await openFds(), before);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

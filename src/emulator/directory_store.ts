@@ -100,7 +100,8 @@ async function* iterate(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint
       yield value;
     }
   } finally {
-    reader.releaseLock();
+    // A consumer that stops early (a failed hash) must not leave the file open behind the stream.
+    await reader.cancel().catch(() => {});
   }
 }
 

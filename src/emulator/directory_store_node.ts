@@ -78,7 +78,11 @@ export class NodeDirectoryReader implements DirectoryReader {
   readRange(path: string, start: number, end: number): ReadableStream<Uint8Array> {
     let handle: Awaited<ReturnType<typeof open>> | null = null;
     let pos = start;
+    // Set by the end, an error or a cancel: a file still being opened then is closed as soon as
+    // it is open, without reading from it (a client may go away while the first read opens it).
+    let finished = false;
     const close = async () => {
+      finished = true;
       const h = handle;
       handle = null;
       await h?.close();
@@ -91,7 +95,14 @@ export class NodeDirectoryReader implements DirectoryReader {
             controller.close();
             return;
           }
-          handle ??= await open(path, "r");
+          if (handle === null) {
+            const opened = await open(path, "r");
+            if (finished) {
+              await opened.close();
+              return;
+            }
+            handle = opened;
+          }
           const buf = new Uint8Array(Math.min(CHUNK, end - pos));
           const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
           if (bytesRead === 0) throw new Error(`file ${path} shrank while being read`);

@@ -34,18 +34,19 @@ async function send(response: Response, res: ServerResponse): Promise<void> {
     return;
   }
   const reader = response.body.getReader();
-  let closed = false;
+  // The client may be gone already (it closed while the handler ran): then "close" has fired
+  // before this listener, and neither "drain" nor "close" will ever come. Such a body must still
+  // be cancelled, or what it holds (an open file) is left to the collector.
+  let closed = res.destroyed || res.socket === null || res.socket.destroyed;
   res.on("close", () => {
-    if (!res.writableFinished) {
-      closed = true;
-      reader.cancel().catch(() => {});
-    }
+    if (!res.writableFinished) closed = true;
+    reader.cancel().catch(() => {});
   });
   try {
     while (!closed) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (!res.write(value)) {
+      if (!res.write(value) && !closed && !res.destroyed) {
         await new Promise<void>((resume) => {
           const done = () => {
             res.off("drain", done);
@@ -56,9 +57,12 @@ async function send(response: Response, res: ServerResponse): Promise<void> {
           res.on("close", done);
         });
       }
+      if (res.destroyed) closed = true;
     }
+    if (closed) await reader.cancel().catch(() => {});
     res.end();
   } catch {
+    await reader.cancel().catch(() => {});
     res.socket?.destroy();
     res.destroy();
   }
