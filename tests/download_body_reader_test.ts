@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BodyReader, LandingBuffer } from "../src/download/body_reader.ts";
+import { FreshMemoryMeter } from "../src/download/fresh_memory_meter.ts";
+import { fullCollection } from "../src/runtime/collect_garbage.ts";
 import { typedBody } from "../src/oss/network_failure.ts";
 import { AbortedError, NetworkError } from "../src/errors.ts";
 import { testBytes } from "./_engine_fixture.ts";
@@ -112,6 +114,57 @@ test("body reader: a failed BYOB read loses only the landing buffer, not the blo
   assert.deepEqual(block.subarray(0, 200), data.subarray(0, 200), "the block keeps its bytes");
   assert.equal(block.buffer.byteLength, 1000);
   assert.equal(landing.take().length, 128, "a fresh landing buffer replaces the lost one");
+});
+
+test("body reader: chunks of a default stream are counted as fresh memory, a collection per `every` bytes", async () => {
+  const data = testBytes(10_000, 6);
+  const collections: number[] = [];
+  let counted = 0;
+  const meter = new FreshMemoryMeter(3000, () => collections.push(counted));
+  const add = meter.add.bind(meter);
+  meter.add = (bytes) => {
+    counted += bytes;
+    add(bytes);
+  };
+  const body = BodyReader.open(chunkStream(data, 1000), new LandingBuffer(256), undefined, meter);
+  // Reads smaller than a chunk: each chunk is counted once, when it arrives, not per read.
+  assert.deepEqual(await drain(body, data.length, 333), data);
+  assert.equal(counted, 10_000);
+  assert.deepEqual(collections, [3000, 6000, 9000]);
+});
+
+test("body reader: BYOB reads of a byte stream are not fresh memory, never counted", async () => {
+  const data = testBytes(10_000, 7);
+  let collections = 0;
+  const meter = new FreshMemoryMeter(1, () => collections++);
+  const body = BodyReader.open(byteStream(data, 1000), new LandingBuffer(256), undefined, meter);
+  assert.deepEqual(await drain(body, data.length, 333), data);
+  assert.equal(collections, 0);
+});
+
+test("FreshMemoryMeter: refuses a non-positive step, counts without a collector", () => {
+  assert.throws(() => new FreshMemoryMeter(0, null), RangeError);
+  assert.throws(() => new FreshMemoryMeter(1.5, null), RangeError);
+  const meter = new FreshMemoryMeter(10, null);
+  for (let i = 0; i < 5; i++) meter.add(7); // nothing to call, nothing thrown
+});
+
+test("fullCollection: Bun's Bun.gc(true) on Bun, nothing elsewhere", () => {
+  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+  const collect = fullCollection();
+  if (!bun) {
+    assert.equal(collect, null);
+    return;
+  }
+  const original = bun.gc;
+  const calls: boolean[] = [];
+  bun.gc = (force) => calls.push(force);
+  try {
+    fullCollection()!();
+  } finally {
+    bun.gc = original;
+  }
+  assert.deepEqual(calls, [true]);
 });
 
 test("body reader: cancel releases the body", async () => {
