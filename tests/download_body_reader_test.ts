@@ -149,22 +149,28 @@ test("FreshMemoryMeter: refuses a non-positive step, counts without a collector"
   for (let i = 0; i < 5; i++) meter.add(7); // nothing to call, nothing thrown
 });
 
-test("fullCollection: Bun's Bun.gc(true) on Bun, nothing elsewhere", () => {
+test("fullCollection: Bun.gc(true) on Bun while the process is big enough, nothing elsewhere", () => {
   const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
-  const collect = fullCollection();
   if (!bun) {
-    assert.equal(collect, null);
+    assert.equal(fullCollection(), null);
     return;
   }
   const original = bun.gc;
   const calls: boolean[] = [];
   bun.gc = (force) => calls.push(force);
+  let rss = 99;
   try {
-    fullCollection()!();
+    const collect = fullCollection({ aboveRss: 100, rss: () => rss })!;
+    collect(); // below: not worth its time
+    rss = 100;
+    collect();
+    rss = 500;
+    collect();
+    assert.equal(typeof fullCollection(), "function", "the default floor and reader");
   } finally {
     bun.gc = original;
   }
-  assert.deepEqual(calls, [true]);
+  assert.deepEqual(calls, [true, true]);
 });
 
 test("body reader: cancel releases the body", async () => {
