@@ -120,7 +120,7 @@ test("body reader: chunks of a default stream are counted as fresh memory, a col
   const data = testBytes(10_000, 6);
   const collections: number[] = [];
   let counted = 0;
-  const meter = new FreshMemoryMeter(3000, () => collections.push(counted));
+  const meter = new FreshMemoryMeter(3000, () => collections.push(counted) > 0);
   const add = meter.add.bind(meter);
   meter.add = (bytes) => {
     counted += bytes;
@@ -136,10 +136,28 @@ test("body reader: chunks of a default stream are counted as fresh memory, a col
 test("body reader: BYOB reads of a byte stream are not fresh memory, never counted", async () => {
   const data = testBytes(10_000, 7);
   let collections = 0;
-  const meter = new FreshMemoryMeter(1, () => collections++);
+  const meter = new FreshMemoryMeter(1, () => ++collections > 0);
   const body = BodyReader.open(byteStream(data, 1000), new LandingBuffer(256), undefined, meter);
   assert.deepEqual(await drain(body, data.length, 333), data);
   assert.equal(collections, 0);
+});
+
+test("FreshMemoryMeter: a collector that declines is asked again a quarter step later", () => {
+  const asked: number[] = [];
+  let counted = 0;
+  let accept = false;
+  const meter = new FreshMemoryMeter(400, () => {
+    asked.push(counted);
+    return accept;
+  });
+  const add = (bytes: number) => {
+    counted += bytes;
+    meter.add(bytes);
+  };
+  for (let i = 0; i < 6; i++) add(100); // asked at 400 (declined), again at 500 and 600
+  accept = true;
+  for (let i = 0; i < 5; i++) add(100); // 700 (collected), then a full step: 1100
+  assert.deepEqual(asked, [400, 500, 600, 700, 1100]);
 });
 
 test("FreshMemoryMeter: refuses a non-positive step, counts without a collector", () => {
@@ -161,11 +179,11 @@ test("fullCollection: Bun.gc(true) on Bun while the process is big enough, nothi
   let rss = 99;
   try {
     const collect = fullCollection({ aboveRss: 100, rss: () => rss })!;
-    collect(); // below: not worth its time
+    assert.equal(collect(), false, "below: not worth its time");
     rss = 100;
-    collect();
+    assert.equal(collect(), true);
     rss = 500;
-    collect();
+    assert.equal(collect(), true);
     assert.equal(typeof fullCollection(), "function", "the default floor and reader");
   } finally {
     bun.gc = original;

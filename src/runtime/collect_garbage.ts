@@ -36,8 +36,8 @@ export interface FullCollectionOptions {
 }
 
 /**
- * A function that runs a full collection now when the process holds at least `aboveRss` bytes,
- * or `null` where the runtime has no collection to offer.
+ * A function that runs a full collection now when the process holds at least `aboveRss` bytes
+ * (and says whether it did), or `null` where the runtime has no collection to offer.
  *
  * @example
  * ```ts
@@ -46,12 +46,14 @@ export interface FullCollectionOptions {
  * collect?.(); // on Bun: Bun.gc(true) if the process is big; elsewhere there is nothing to call
  * ```
  */
-export function fullCollection(options: FullCollectionOptions = {}): (() => void) | null {
+export function fullCollection(options: FullCollectionOptions = {}): (() => boolean) | null {
   const gc = (globalThis as BunGcGlobal).Bun?.gc;
   if (typeof gc !== "function") return null;
   const aboveRss = options.aboveRss ?? COLLECT_ABOVE_RSS_BYTES;
   const rss = options.rss ?? (() => process.memoryUsage.rss());
   return () => {
-    if (rss() >= aboveRss) gc(true);
+    if (rss() < aboveRss) return false;
+    gc(true);
+    return true;
   };
 }
