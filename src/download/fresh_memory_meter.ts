@@ -11,9 +11,11 @@ import { fullCollection } from "../runtime/collect_garbage.ts";
 
 /**
  * Fresh bytes between two collections by default: at most this much dead chunk memory waits for
- * the collector. Chosen by measurement (bench/README.md, "Many objects"): on workload A, every 32
- * MiB cost Bun ~7% more CPU, every 64 MiB none measurable, every 128 MiB or more left 20-40 MiB
- * of the peak. The runtime's collection also skips itself while the process is small.
+ * the collector, and at most one collection (~10 ms of the receiving thread on Bun) per this many
+ * bytes. Chosen by measurement (bench/README.md, "Many objects"): on workload A, 16 collections
+ * (~160 ms, 3-4% of Bun's CPU there) for a peak of 205-235 MiB; every 128 MiB or 256 MiB left
+ * 15-40 MiB more of the peak, every 32 MiB no less. The runtime's collection also skips itself
+ * while the process is small.
  */
 export const COLLECT_EVERY_BYTES = 64 * 1024 * 1024;
 
