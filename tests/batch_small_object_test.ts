@@ -11,7 +11,12 @@ import assert from "node:assert/strict";
 import type { ObjectOutcome } from "../src/batch/download_prefix.ts";
 import { DirectorySyncs } from "../src/batch/directory_syncs.ts";
 import { Manifest, MANIFEST_NAME } from "../src/batch/manifest.ts";
-import { SMALL_TEMP_SUFFIX, StagePool } from "../src/batch/small_object.ts";
+import {
+  SMALL_STAGE_BYTES,
+  SMALL_TEMP_SUFFIX,
+  STAGE_BYTES,
+  StagePool,
+} from "../src/batch/small_object.ts";
 import type { FileSystem } from "../src/fs/file_system.ts";
 import type { OssEmulator } from "../src/emulator/oss_emulator.ts";
 import { MemoryFileSystem, SimulatedCrash } from "../src/fs/memory_file_system.ts";
@@ -341,9 +346,11 @@ test("small objects: staging buffers are reused across objects, one per request 
   const fs = new MemoryFileSystem({ seed: 13 });
   let created = 0;
   const seen = new WeakSet<object>();
+  const sizes = new Set<number>();
   const original = StagePool.prototype.take;
-  StagePool.prototype.take = function (this: StagePool) {
-    const buffers = original.call(this);
+  StagePool.prototype.take = function (this: StagePool, objectSize?: number) {
+    const buffers = original.call(this, objectSize);
+    sizes.add(buffers.stage.length);
     if (!seen.has(buffers.stage)) {
       seen.add(buffers.stage);
       created++;
@@ -360,4 +367,25 @@ test("small objects: staging buffers are reused across objects, one per request 
     assert.ok(sameBytes(fs.readDurable(`${DIR}/${key.slice(5)}`), bytes), key);
   }
   assert.ok(created <= 4, `${created} buffers for 30 objects over 4 connections`);
+  assert.deepEqual([...sizes], [SMALL_STAGE_BYTES], "objects that fit take a small stage");
+});
+
+test("StagePool: a stage of the object's size class, reused within its class only", () => {
+  const pool = new StagePool(1);
+  const small = pool.take(SMALL_STAGE_BYTES);
+  const large = pool.take(SMALL_STAGE_BYTES + 1);
+  assert.equal(small.stage.length, SMALL_STAGE_BYTES);
+  assert.equal(large.stage.length, STAGE_BYTES);
+  assert.equal(pool.take().stage.length, STAGE_BYTES, "no size given: the large class");
+  pool.give(small);
+  pool.give(large);
+  assert.equal(pool.take(1).stage, small.stage);
+  assert.equal(pool.take(STAGE_BYTES).stage, large.stage);
+  // At most `keep` per class: a second buffer of a class is left to the collector.
+  const other = { stage: new Uint8Array(SMALL_STAGE_BYTES), landing: small.landing };
+  pool.give(small);
+  pool.give(other);
+  assert.equal(pool.take(1).stage, small.stage);
+  const next = pool.take(1).stage;
+  assert.ok(next !== small.stage && next !== other.stage, "the second one was not kept");
 });

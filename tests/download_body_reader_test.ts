@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BodyReader, LandingBuffer } from "../src/download/body_reader.ts";
+import { FreshMemoryMeter } from "../src/download/fresh_memory_meter.ts";
+import { fullCollection } from "../src/runtime/collect_garbage.ts";
 import { typedBody } from "../src/oss/network_failure.ts";
 import { AbortedError, NetworkError } from "../src/errors.ts";
 import { testBytes } from "./_engine_fixture.ts";
@@ -112,6 +114,81 @@ test("body reader: a failed BYOB read loses only the landing buffer, not the blo
   assert.deepEqual(block.subarray(0, 200), data.subarray(0, 200), "the block keeps its bytes");
   assert.equal(block.buffer.byteLength, 1000);
   assert.equal(landing.take().length, 128, "a fresh landing buffer replaces the lost one");
+});
+
+test("body reader: chunks of a default stream are counted as fresh memory, a collection per `every` bytes", async () => {
+  const data = testBytes(10_000, 6);
+  const collections: number[] = [];
+  let counted = 0;
+  const meter = new FreshMemoryMeter(3000, () => collections.push(counted) > 0);
+  const add = meter.add.bind(meter);
+  meter.add = (bytes) => {
+    counted += bytes;
+    add(bytes);
+  };
+  const body = BodyReader.open(chunkStream(data, 1000), new LandingBuffer(256), undefined, meter);
+  // Reads smaller than a chunk: each chunk is counted once, when it arrives, not per read.
+  assert.deepEqual(await drain(body, data.length, 333), data);
+  assert.equal(counted, 10_000);
+  assert.deepEqual(collections, [3000, 6000, 9000]);
+});
+
+test("body reader: BYOB reads of a byte stream are not fresh memory, never counted", async () => {
+  const data = testBytes(10_000, 7);
+  let collections = 0;
+  const meter = new FreshMemoryMeter(1, () => ++collections > 0);
+  const body = BodyReader.open(byteStream(data, 1000), new LandingBuffer(256), undefined, meter);
+  assert.deepEqual(await drain(body, data.length, 333), data);
+  assert.equal(collections, 0);
+});
+
+test("FreshMemoryMeter: a collector that declines is asked again a quarter step later", () => {
+  const asked: number[] = [];
+  let counted = 0;
+  let accept = false;
+  const meter = new FreshMemoryMeter(400, () => {
+    asked.push(counted);
+    return accept;
+  });
+  const add = (bytes: number) => {
+    counted += bytes;
+    meter.add(bytes);
+  };
+  for (let i = 0; i < 6; i++) add(100); // asked at 400 (declined), again at 500 and 600
+  accept = true;
+  for (let i = 0; i < 5; i++) add(100); // 700 (collected), then a full step: 1100
+  assert.deepEqual(asked, [400, 500, 600, 700, 1100]);
+});
+
+test("FreshMemoryMeter: refuses a non-positive step, counts without a collector", () => {
+  assert.throws(() => new FreshMemoryMeter(0, null), RangeError);
+  assert.throws(() => new FreshMemoryMeter(1.5, null), RangeError);
+  const meter = new FreshMemoryMeter(10, null);
+  for (let i = 0; i < 5; i++) meter.add(7); // nothing to call, nothing thrown
+});
+
+test("fullCollection: Bun.gc(true) on Bun while the process is big enough, nothing elsewhere", () => {
+  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+  if (!bun) {
+    assert.equal(fullCollection(), null);
+    return;
+  }
+  const original = bun.gc;
+  const calls: boolean[] = [];
+  bun.gc = (force) => calls.push(force);
+  let rss = 99;
+  try {
+    const collect = fullCollection({ aboveRss: 100, rss: () => rss })!;
+    assert.equal(collect(), false, "below: not worth its time");
+    rss = 100;
+    assert.equal(collect(), true);
+    rss = 500;
+    assert.equal(collect(), true);
+    assert.equal(typeof fullCollection(), "function", "the default floor and reader");
+  } finally {
+    bun.gc = original;
+  }
+  assert.deepEqual(calls, [true, true]);
 });
 
 test("body reader: cancel releases the body", async () => {

@@ -24,6 +24,11 @@ export const SMALL_TEMP_SUFFIX = ".ossdl-small";
 
 /** Bytes written to the file at a time (and held per request at most). */
 export const STAGE_BYTES = 1024 * 1024;
+/**
+ * The stage of an object of at most this size: it is written in one piece from a stage of its own
+ * size class, so that a run of small objects holds (and touches) a quarter of the memory.
+ */
+export const SMALL_STAGE_BYTES = 256 * 1024;
 /** Bytes per BYOB read at most. */
 const LANDING_BYTES = 256 * 1024;
 
@@ -39,34 +44,43 @@ export interface StageBuffers {
  * Staging buffers shared by the small objects of a run: one is taken for each request (while its
  * connection slot is held) and given back after its last write, so a run of thousands of objects
  * reuses a few megabytes instead of allocating (and leaving to the garbage collector) a buffer per
- * object.
+ * object. Two size classes: {@linkcode SMALL_STAGE_BYTES} for the objects that fit in it,
+ * {@linkcode STAGE_BYTES} for the others, each kept up to `keep` buffers.
  *
  * @example
  * ```ts
  * import { StagePool } from "./small_object.ts";
  * const pool = new StagePool();
- * const buffers = pool.take();
+ * const buffers = pool.take(16384); // a stage of SMALL_STAGE_BYTES
  * pool.give(buffers);
  * ```
  */
 export class StagePool {
-  #free: StageBuffers[] = [];
+  #small: StageBuffers[] = [];
+  #large: StageBuffers[] = [];
   #keep: number;
 
-  /** @param keep buffers kept for reuse at most (more are left to the collector) */
+  /** @param keep buffers kept for reuse at most, per size class (more are left to the collector) */
   constructor(keep = 64) {
     this.#keep = keep;
   }
 
-  /** A stage of {@linkcode STAGE_BYTES} and a landing buffer for the body's reads. */
-  take(): StageBuffers {
-    return this.#free.pop() ??
-      { stage: new Uint8Array(STAGE_BYTES), landing: new LandingBuffer(LANDING_BYTES) };
+  /**
+   * A stage for an object of `objectSize` bytes ({@linkcode SMALL_STAGE_BYTES} when it fits
+   * there, else {@linkcode STAGE_BYTES}) and a landing buffer for the body's reads.
+   */
+  take(objectSize: number = Infinity): StageBuffers {
+    const small = objectSize <= SMALL_STAGE_BYTES;
+    return (small ? this.#small : this.#large).pop() ?? {
+      stage: new Uint8Array(small ? SMALL_STAGE_BYTES : STAGE_BYTES),
+      landing: new LandingBuffer(LANDING_BYTES),
+    };
   }
 
   /** Give buffers back (their bytes are no longer needed). */
   give(buffers: StageBuffers): void {
-    if (this.#free.length < this.#keep) this.#free.push(buffers);
+    const free = buffers.stage.length === SMALL_STAGE_BYTES ? this.#small : this.#large;
+    if (free.length < this.#keep) free.push(buffers);
   }
 }
 
@@ -156,7 +170,7 @@ export async function fetchSmallObject(input: SmallObjectInput): Promise<SmallOb
       const from = written + staged;
       const progressBefore = from;
       const release = await input.slots.acquire(signal);
-      ({ stage, landing } = stages.take());
+      ({ stage, landing } = stages.take(size));
       let response: ReadResponse | null = null;
       try {
         response = await input.source.read({

@@ -10,6 +10,9 @@
  * landing buffer, which holds nothing yet, can be lost that way; the bytes already in the block
  * stay and are written.
  *
+ * Each chunk of a body that is not a byte stream is fresh memory, garbage once copied: its bytes
+ * are counted by a {@linkcode FreshMemoryMeter}, which has the runtime collect them in time (Bun).
+ *
  * Given the run's signal, a read settles as soon as it aborts (with `AbortedError`), whatever the
  * body does: a fatal answer to one part must be able to stop every other part, even one whose
  * stream ignores the abort.
@@ -17,6 +20,7 @@
  * @module
  */
 import { AbortedError } from "../errors.ts";
+import { type FreshMemoryMeter, processMeter } from "./fresh_memory_meter.ts";
 
 /**
  * The landing buffer of one worker, reused from body to body.
@@ -33,10 +37,13 @@ export class LandingBuffer {
   readonly size: number;
   #memory: Uint8Array;
 
-  /** @param size bytes per BYOB read at most */
+  /**
+   * @param size bytes per BYOB read at most (allocated at the first BYOB read: a body that is not
+   * a byte stream never needs it)
+   */
   constructor(size: number) {
     this.size = size;
-    this.#memory = new Uint8Array(size);
+    this.#memory = new Uint8Array(0);
   }
 
   /** The memory to read into next (a fresh one when a failed read kept the last). */
@@ -68,6 +75,7 @@ export class BodyReader {
   #byob: ReadableStreamBYOBReader | null;
   #chunks: ReadableStreamDefaultReader<Uint8Array> | null;
   #landing: LandingBuffer;
+  #meter: FreshMemoryMeter;
   #rest: Uint8Array | null = null;
   #signal: AbortSignal | undefined;
   /**
@@ -82,10 +90,12 @@ export class BodyReader {
     chunks: ReadableStreamDefaultReader<Uint8Array> | null,
     landing: LandingBuffer,
     signal: AbortSignal | undefined,
+    meter: FreshMemoryMeter,
   ) {
     this.#byob = byob;
     this.#chunks = chunks;
     this.#landing = landing;
+    this.#meter = meter;
     this.#signal = signal;
     if (signal && !signal.aborted) {
       this.#onAbort = () => this.#interrupt?.(new AbortedError());
@@ -95,20 +105,22 @@ export class BodyReader {
 
   /**
    * Lock `body` for reading: BYOB into `landing` when it is a byte stream. With `signal`, every
-   * read settles (with `AbortedError`) as soon as it aborts.
+   * read settles (with `AbortedError`) as soon as it aborts. Chunks of a body that is not a byte
+   * stream are counted by `meter` (default: the process's, see {@linkcode processMeter}).
    */
   static open(
     body: ReadableStream<Uint8Array>,
     landing: LandingBuffer,
     signal?: AbortSignal,
+    meter: FreshMemoryMeter = processMeter(),
   ): BodyReader {
     let byob: ReadableStreamBYOBReader | null = null;
     try {
       byob = body.getReader({ mode: "byob" });
     } catch {
-      return new BodyReader(null, body.getReader(), landing, signal);
+      return new BodyReader(null, body.getReader(), landing, signal, meter);
     }
-    return new BodyReader(byob, null, landing, signal);
+    return new BodyReader(byob, null, landing, signal, meter);
   }
 
   /** `true` when reads are BYOB reads (no chunk allocated per read). */
@@ -136,6 +148,7 @@ export class BodyReader {
     while (!chunk || chunk.length === 0) {
       const { done, value } = await this.#settle(this.#chunks!.read());
       if (done) return null;
+      this.#meter.add(value.byteLength);
       chunk = value;
     }
     const take = Math.min(max, chunk.length);
