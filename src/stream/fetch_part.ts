@@ -14,6 +14,7 @@ import type { ObjectSource } from "../oss/object_source.ts";
 import { abortableSleep, backoffDelay, DEFAULT_RETRY_POLICY, isRetryable } from "../oss/retry.ts";
 import { settlesOnAbort } from "../oss/network_failure.ts";
 import { BodyReader, LandingBuffer } from "../download/body_reader.ts";
+import { countingMeter, type FreshMemoryMeter } from "../download/fresh_memory_meter.ts";
 
 /** What {@linkcode fetchPart} needs. */
 export interface PartContext {
@@ -33,7 +34,12 @@ export interface PartContext {
   onReceived(bytes: number): void;
   /** Told before a retry. */
   onRetry(error: unknown, attempt: number, delayMs: number): void;
+  /** Counts the body chunks that arrive in fresh memory. @default one that never collects */
+  meter?: FreshMemoryMeter;
 }
+
+/** The meter of stream downloads: counts, never collects. */
+const streamMeter = countingMeter();
 
 /** The size of a landing buffer for BYOB reads. */
 const LANDING_BYTES = 256 * 1024;
@@ -58,6 +64,7 @@ export async function fetchPart(
   buffer: Uint8Array,
 ): Promise<Uint8Array> {
   const landing = new LandingBuffer(Math.min(LANDING_BYTES, Math.max(1, end - start)));
+  const meter = context.meter ?? streamMeter;
   let received = 0;
   let attempt = 0;
   const length = end - start;
@@ -74,7 +81,8 @@ export async function fetchPart(
         signal: context.signal,
       });
       const guard = settlesOnAbort(response.body) ? undefined : context.signal;
-      body = BodyReader.open(response.body, landing, guard);
+      // No forced collections here: the window bounds the memory (see countingMeter).
+      body = BodyReader.open(response.body, landing, guard, meter);
       if (!response.ranged && start + received !== 0) {
         throw new NetworkError(
           `the server answered the ranged GET of bytes ${start + received}-${end - 1} with ` +
