@@ -23,6 +23,7 @@
  */
 import type { FetchFunction } from "../oss/http_send.ts";
 import type { Credentials, CredentialsInput, EnvLookup } from "../oss/credentials.ts";
+import type { CredentialLookupOptions } from "./credential_lookup.ts";
 import { aliyunCliProfile } from "./aliyun_cli_config.ts";
 import { CredentialsError } from "./credentials_error.ts";
 import {
@@ -38,27 +39,12 @@ import type { ProfileSource, ReadTextFile } from "./profile_source.ts";
 import { sharedCredentialsProfile } from "./shared_credentials_file.ts";
 import { uriProvider } from "./uri_provider.ts";
 
-/** Options of {@linkcode resolveCredentialChain}. */
-export interface CredentialChainOptions {
-  /**
-   * Explicit credentials, or a provider; `null` means anonymous; omitted means the chain.
-   * @default undefined
-   */
-  credentials?:
-    | CredentialsInput
-    | Credentials
-    | CredentialsProvider
-    | CredentialsRefresher
-    | null;
-  /** A profile to take from the config files (`--profile`). @default undefined */
-  profile?: string;
-  /** ossutil's config file (`--config-file`). @default "~/.ossutilconfig" */
-  configFile?: string;
-  /**
-   * Use the ECS instance's RAM role (`--ecs-role`): `true` for the instance's role, or its name.
-   * @default undefined
-   */
-  ecsRole?: string | boolean;
+/**
+ * Options of {@linkcode resolveCredentialChain}: where to look (the fields a caller gives, as
+ * documented on {@linkcode CredentialLookupOptions}) and how to read.
+ */
+export interface CredentialChainOptions
+  extends Pick<CredentialLookupOptions, "credentials" | "profile" | "configFile" | "ecsRole"> {
   /** The environment. */
   env: EnvLookup;
   /** Reads config files; without it no file is read. @default undefined */
