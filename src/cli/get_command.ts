@@ -7,7 +7,7 @@ import { resolveDownloadPaths } from "../download/destination_path.ts";
 import { defaultFileSystem } from "../fs/default_file_system.ts";
 import type { FileSystem } from "../fs/file_system.ts";
 import type { CliIo } from "./cli_io.ts";
-import type { GetCommand } from "./parse_command.ts";
+import { addressing, type GetCommand } from "./parse_command.ts";
 import { runGetPrefix } from "./get_prefix_command.ts";
 import { runDownload } from "./run_download.ts";
 import { credentialFlags } from "./credential_flags.ts";
@@ -69,10 +69,7 @@ export async function runGet(command: GetCommand, io: CliIo): Promise<number> {
     options: {
       source: command.source,
       destination: command.destination,
-      endpoint: command.endpoint,
-      region: command.region,
-      signatureVersion: command.signatureVersion,
-      pathStyle: command.pathStyle,
+      ...addressing(command),
       versionId: command.versionId,
       range: command.range,
       partSize: command.partSize,

@@ -10,7 +10,7 @@ import type { CliIo } from "./cli_io.ts";
 import { exitCodeOfSignal, STOP_GRACE_MS, stopOnSignals } from "./stop_on_signal.ts";
 import { describeError, EXIT } from "./exit_codes.ts";
 import { maskSecrets } from "./mask_secrets.ts";
-import type { GetCommand } from "./parse_command.ts";
+import { addressing, type GetCommand } from "./parse_command.ts";
 import { PrefixReporter } from "./prefix_reporter.ts";
 import { debugText, SECRET_ENV } from "./run_download.ts";
 import { resumeCommand } from "./shell_quote.ts";
@@ -57,10 +57,7 @@ export async function runGetPrefix(
     const result = await downloadPrefix({
       source: command.source,
       directory: command.destination,
-      endpoint: command.endpoint,
-      region: command.region,
-      signatureVersion: command.signatureVersion,
-      pathStyle: command.pathStyle,
+      ...addressing(command),
       partSize: command.partSize,
       concurrency: command.concurrency,
       connectTimeoutMs: command.connectTimeoutMs,

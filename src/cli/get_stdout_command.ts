@@ -16,7 +16,7 @@ import type { CliIo } from "./cli_io.ts";
 import { exitCodeOfSignal, stopOnSignals } from "./stop_on_signal.ts";
 import { describeError, EXIT } from "./exit_codes.ts";
 import { maskSecrets } from "./mask_secrets.ts";
-import type { GetCommand } from "./parse_command.ts";
+import { addressing, type GetCommand } from "./parse_command.ts";
 import { Reporter } from "./reporter.ts";
 import { debugText, SECRET_ENV } from "./run_download.ts";
 import { credentialFlags } from "./credential_flags.ts";
@@ -74,10 +74,7 @@ export async function runGetStdout(
   try {
     const parts = openPartStream({
       source: command.source,
-      endpoint: command.endpoint,
-      region: command.region,
-      signatureVersion: command.signatureVersion,
-      pathStyle: command.pathStyle,
+      ...addressing(command),
       versionId: command.versionId,
       range: command.range,
       partSize: command.partSize,

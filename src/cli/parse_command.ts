@@ -37,6 +37,27 @@ export interface ConnectionFields {
   ecsRole?: string | true;
 }
 
+/**
+ * Where a command's requests go and how they are signed: the fields of {@linkcode ConnectionFields}
+ * that every command passes on as they are.
+ *
+ * @example
+ * ```ts ignore
+ * import { addressing } from "./parse_command.ts";
+ * const options = { source: command.source, ...addressing(command) };
+ * ```
+ */
+export function addressing(
+  command: ConnectionFields,
+): Pick<ConnectionFields, "endpoint" | "region" | "signatureVersion" | "pathStyle"> {
+  return {
+    endpoint: command.endpoint,
+    region: command.region,
+    signatureVersion: command.signatureVersion,
+    pathStyle: command.pathStyle,
+  };
+}
+
 /** `get`: download an object (to stdout when the destination is `-`). */
 export interface GetCommand extends ConnectionFields, PipeOptions {
   /** The subcommand. */

@@ -11,7 +11,7 @@ import type { CliIo } from "./cli_io.ts";
 import { describeError, EXIT } from "./exit_codes.ts";
 import { formatBytes, formatDuration } from "./format_units.ts";
 import { maskSecrets } from "./mask_secrets.ts";
-import type { VerifyCommand } from "./parse_command.ts";
+import { addressing, type VerifyCommand } from "./parse_command.ts";
 import { Reporter } from "./reporter.ts";
 import { debugText, SECRET_ENV } from "./run_download.ts";
 import { credentialFlags } from "./credential_flags.ts";
@@ -113,10 +113,7 @@ export async function runVerify(
     result = await verifyFile({
       source: command.source,
       file: command.file,
-      endpoint: command.endpoint,
-      region: command.region,
-      signatureVersion: command.signatureVersion,
-      pathStyle: command.pathStyle,
+      ...addressing(command),
       versionId: command.versionId,
       connectTimeoutMs: command.connectTimeoutMs,
       ...flags.options,
