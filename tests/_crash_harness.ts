@@ -37,6 +37,18 @@ export const PARTIAL = DEST + ".ossdl-part";
 export const JOURNAL = DEST + ".ossdl-journal";
 
 /**
+ * Small parts, blocks and commits, three parts at once and frequent compaction, so that a crash
+ * test of a few hundred kilobytes passes every kind of file-system operation many times.
+ */
+export const CRASH_TUNING = {
+  partSize: 48 * 1024,
+  chunkSize: 8 * 1024,
+  commitBytes: 16 * 1024,
+  concurrency: 3,
+  journalCompactBytes: 600,
+} satisfies Partial<DownloadOptions>;
+
+/**
  * What happens at a crash: a power cut that tears, loses or keeps un-synced operations, or
  * `"process"`, a killed process (`crash({ processOnly: true })`: everything the OS accepted stays).
  */

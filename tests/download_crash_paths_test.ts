@@ -19,6 +19,7 @@ import { AbortedError } from "../src/errors.ts";
 import { MemoryFileSystem, SimulatedCrash } from "../src/fs/memory_file_system.ts";
 import { replayJournal } from "../src/journal/journal.ts";
 import {
+  CRASH_TUNING,
   crashAtEveryOperation,
   type CrashScenario,
   type DiskSnapshot,
@@ -33,13 +34,7 @@ import {
 import { type Fixture, fixture, testBytes } from "./_engine_fixture.ts";
 
 const SIZE = 200_000;
-const TUNING = {
-  partSize: 48 * 1024,
-  chunkSize: 8 * 1024,
-  commitBytes: 16 * 1024,
-  concurrency: 3,
-  journalCompactBytes: 600,
-} satisfies Partial<DownloadOptions>;
+const TUNING = CRASH_TUNING;
 
 const EMPTY: DiskSnapshot = new Map();
 

@@ -9,18 +9,10 @@ import assert from "node:assert/strict";
 import { download } from "../src/download/download.ts";
 import { MemoryFileSystem, SimulatedCrash } from "../src/fs/memory_file_system.ts";
 import { checkedJournaledBytes, DEST, fixture, sameBytes } from "./_engine_fixture.ts";
-
-const PARTIAL = DEST + ".ossdl-part";
-const JOURNAL = DEST + ".ossdl-journal";
+import { CRASH_TUNING, JOURNAL, PARTIAL } from "./_crash_harness.ts";
 
 const SIZE = 300_000;
-const TUNING = {
-  partSize: 48 * 1024,
-  chunkSize: 8 * 1024,
-  commitBytes: 16 * 1024,
-  concurrency: 3,
-  journalCompactBytes: 600,
-};
+const TUNING = CRASH_TUNING;
 
 async function crashEverywhere(mode: "torn" | "lost" | "kept", seed: number) {
   const f = await fixture(SIZE, seed);

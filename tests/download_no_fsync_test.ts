@@ -18,6 +18,7 @@ import { OssEmulator } from "../src/emulator/oss_emulator.ts";
 import { MemoryFileSystem } from "../src/fs/memory_file_system.ts";
 import { NoSyncFileSystem } from "../src/fs/no_sync_file_system.ts";
 import {
+  CRASH_TUNING,
   crashAtEveryOperation,
   type CrashMode,
   type CrashScenario,
@@ -31,14 +32,7 @@ import {
 import { DEST, type Fixture, fixture, sameBytes, testBytes } from "./_engine_fixture.ts";
 
 const SIZE = 200_000;
-const TUNING = {
-  partSize: 48 * 1024,
-  chunkSize: 8 * 1024,
-  commitBytes: 16 * 1024,
-  concurrency: 3,
-  journalCompactBytes: 600,
-  durability: "none",
-} satisfies Partial<DownloadOptions>;
+const TUNING = { ...CRASH_TUNING, durability: "none" } satisfies Partial<DownloadOptions>;
 
 const EMPTY: DiskSnapshot = new Map();
 
